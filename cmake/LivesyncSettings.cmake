@@ -1,0 +1,16 @@
+# One INTERFACE target carries the language level, warnings and sanitizer flags, so every
+# library and executable gets them by linking `livesync_settings` and nothing is set globally.
+add_library(livesync_settings INTERFACE)
+target_compile_features(livesync_settings INTERFACE cxx_std_20)
+target_compile_options(livesync_settings INTERFACE -Wall -Wextra -Werror -Wshadow -Wnon-virtual-dtor)
+target_compile_definitions(livesync_settings INTERFACE _FILE_OFFSET_BITS=64)
+
+if(NOT CMAKE_BUILD_TYPE AND NOT CMAKE_CONFIGURATION_TYPES)
+  set(CMAKE_BUILD_TYPE RelWithDebInfo CACHE STRING "Build type" FORCE)
+endif()
+
+if(LIVESYNC_SANITIZE)
+  set(_san -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer)
+  target_compile_options(livesync_settings INTERFACE ${_san})
+  target_link_options(livesync_settings INTERFACE ${_san})
+endif()

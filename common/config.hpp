@@ -1,0 +1,56 @@
+// The one configuration both processes read: /etc/livesync/livesync.conf (or --config FILE),
+// lines of `key = value`, `#` comments. Any key can be overridden on the command line as
+// `--key value` (dashes or underscores). Keys are documented in docs/configuration.md.
+#pragma once
+
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace livesync {
+
+struct Config {
+    // Storage
+    std::string database = "/var/lib/livesync/livesync.db";
+    std::string synchronous = "FULL";  // FULL (durable, default) or NORMAL
+    int busy_timeout_ms = 5000;
+
+    // Sockets
+    std::string fcgi_socket = "/run/livesync/fcgi.sock";
+    std::string signal_socket = "/run/livesync/signal.sock";
+    std::string wsd_socket = "/run/livesync/wsd.sock";
+    int wsd_port = 0;  // >0: the daemon listens on 127.0.0.1:port instead of wsd_socket
+
+    // Site
+    std::vector<std::string> origins = {"https://localhost:8443"};
+    bool allow_missing_origin_ws = false;
+
+    // Pool
+    int workers = 0;  // 0: one per core
+    std::int64_t json_body_limit = 1 << 20;
+    std::int64_t csv_body_limit = 32 << 20;
+
+    // Daemon
+    int coalesce_ms = 100;
+    int heartbeat_s = 25;
+    int drain_ms = 5000;
+    int safety_tick_ms = 1000;
+    int max_connections = 19000;
+    int client_frame_limit = 1024;
+    int client_frames_per_second = 5;
+};
+
+// Thrown for unreadable files, unknown keys and bad values; the message names file, line and key.
+struct ConfigError : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+// Applies one `key`/`value` pair. Throws ConfigError.
+void set_config_value(Config& config, const std::string& key, const std::string& value);
+// Reads a config file into `config`. Throws ConfigError.
+void load_config_file(Config& config, const std::string& path);
+// Parses argv: `--config FILE` first (if present anywhere), then every `--key value` override.
+Config parse_command_line(int argc, char** argv);
+
+}  // namespace livesync

@@ -1,0 +1,34 @@
+// The revision vector: one global counter bumped once per committed transaction, and per entity
+// the global revision of the last change to any of its rows. Stored by fcgi-app in the table
+// `revisions(name TEXT PRIMARY KEY, rev INTEGER)` with the rows 'global', 'projects', 'solutions',
+// 'subcomponents'; read by both processes. See docs/storage.md.
+#pragma once
+
+#include <cstdint>
+
+#include "entity.hpp"
+#include "sqlite.hpp"
+
+namespace livesync {
+
+struct Revisions {
+    std::int64_t global = 0;
+    std::int64_t projects = 0;
+    std::int64_t solutions = 0;
+    std::int64_t subcomponents = 0;
+
+    std::int64_t of(Entity e) const;
+    bool operator==(const Revisions&) const = default;
+};
+
+// Reads the whole vector in one statement (so it is one consistent snapshot). Throws SqliteError.
+class RevisionReader {
+public:
+    explicit RevisionReader(const Db& db);
+    Revisions read();
+
+private:
+    Stmt select_;
+};
+
+}  // namespace livesync

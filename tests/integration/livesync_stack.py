@@ -1,0 +1,260 @@
+"""A real livesync stack on loopback for integration tests: nginx (TLS, the project's template),
+the FastCGI pool and, optionally, the live-event daemon, in a fresh temp dir with a fresh SQLite
+file. Every process runs in its own session and is killed (group-wide) on stop, pass or fail.
+
+    with Stack() as s:
+        r = s.request("POST", "/api/projects", json={"name": "x"})
+        assert r.status == 201
+"""
+import atexit
+import http.client
+import json as jsonlib
+import os
+import pwd
+import shutil
+import signal
+import socket
+import ssl
+import subprocess
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SOURCE_DIR = os.path.abspath(os.path.join(HERE, "..", ".."))
+BUILD_DIR = os.environ.get("LIVESYNC_BUILD_DIR", os.path.join(SOURCE_DIR, "build"))
+NGINX = os.environ.get("LIVESYNC_NGINX", "/usr/sbin/nginx")
+_live_stacks = set()
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def tls_context():
+    ctx = ssl.create_default_context()
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    return ctx
+
+
+class Response:
+    def __init__(self, status, headers, body):
+        self.status = status
+        self.headers = headers  # dict, lower-case names
+        self.body = body
+
+    def json(self):
+        return jsonlib.loads(self.body)
+
+    def __repr__(self):
+        return f"<Response {self.status} {self.body[:300]!r}>"
+
+
+class Stack:
+    def __init__(self, daemon=True, workers=2, config=None, start_pool=True):
+        self.want_daemon = daemon
+        self.workers = workers
+        self.extra_config = dict(config or {})
+        self.start_pool = start_pool
+        self.procs = {}
+
+    # --- lifecycle -------------------------------------------------------------------------
+    def __enter__(self):
+        self.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+    def start(self):
+        self.dir = tempfile.mkdtemp(prefix="ls-")
+        self.port = free_port()
+        self.origin = f"https://localhost:{self.port}"
+        self.db_path = os.path.join(self.dir, "livesync.db")
+        self.fcgi_socket = os.path.join(self.dir, "fcgi.sock")
+        self.signal_socket = os.path.join(self.dir, "signal.sock")
+        self.wsd_socket = os.path.join(self.dir, "wsd.sock")
+        self.cert = os.path.join(self.dir, "cert.pem")
+        self.key = os.path.join(self.dir, "key.pem")
+        _live_stacks.add(self)
+        try:
+            self._make_cert()
+            self._write_config()
+            self._render_nginx()
+            if self.start_pool:
+                self.start_fcgi()
+            if self.want_daemon:
+                self.start_daemon()
+            self.start_nginx()
+            self.wait_ready()
+        except BaseException:
+            self.stop()
+            raise
+
+    def stop(self):
+        for name in list(self.procs):
+            self.kill(name, signal.SIGKILL)
+        _live_stacks.discard(self)
+        if getattr(self, "dir", None) and not os.environ.get("LIVESYNC_KEEP_TMP"):
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+    def _make_cert(self):
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                        "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", self.key, "-out",
+                        self.cert, "-days", "2", "-subj", "/CN=localhost", "-addext",
+                        "subjectAltName=DNS:localhost"], check=True, capture_output=True)
+
+    def _write_config(self):
+        config = {
+            "database": self.db_path,
+            "fcgi_socket": self.fcgi_socket,
+            "signal_socket": self.signal_socket,
+            "wsd_socket": self.wsd_socket,
+            "origins": self.origin,
+            "workers": str(self.workers),
+        }
+        config.update({k: str(v) for k, v in self.extra_config.items()})
+        self.config_path = os.path.join(self.dir, "livesync.conf")
+        with open(self.config_path, "w") as f:
+            for k, v in config.items():
+                f.write(f"{k} = {v}\n")
+
+    def _render_nginx(self):
+        render = os.path.join(SOURCE_DIR, "nginx", "render-template")
+        site = os.path.join(self.dir, "site.conf")
+        main = os.path.join(self.dir, "nginx.conf")
+        with open(site, "w") as f:
+            subprocess.run([render, os.path.join(SOURCE_DIR, "nginx", "livesync-site.conf.in"),
+                            f"LISTEN=127.0.0.1:{self.port}", "SERVER_NAMES=localhost",
+                            f"TLS_CERT={self.cert}", f"TLS_KEY={self.key}",
+                            f"WEB_ROOT={os.path.join(SOURCE_DIR, 'web')}",
+                            f"FCGI_SOCKET={self.fcgi_socket}", f"WSD_SOCKET={self.wsd_socket}"],
+                           stdout=f, check=True)
+        with open(main, "w") as f:
+            subprocess.run([render, os.path.join(SOURCE_DIR, "nginx", "dev-nginx.conf.in"),
+                            f"PREFIX={self.dir}", f"SITE={site}", "WORKERS=1",
+                            f"USER={pwd.getpwuid(os.getuid()).pw_name}"],
+                           stdout=f, check=True)
+        self.nginx_conf = main
+
+    def _spawn(self, name, argv):
+        log = open(os.path.join(self.dir, f"{name}.log"), "ab")
+        self.procs[name] = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT,
+                                            start_new_session=True)
+        log.close()
+
+    def start_fcgi(self):
+        self._spawn("fcgi", [os.path.join(BUILD_DIR, "fcgi-app", "livesync-fcgi"),
+                             "--config", self.config_path])
+        self._wait_for_path(self.fcgi_socket, "fcgi")
+
+    def start_daemon(self):
+        self._spawn("wsd", [os.path.join(BUILD_DIR, "ws-daemon", "livesync-wsd"),
+                            "--config", self.config_path])
+        self._wait_for_path(self.wsd_socket, "wsd")
+
+    def start_nginx(self):
+        self._spawn("nginx", [NGINX, "-c", self.nginx_conf, "-p", self.dir])
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                return
+            except OSError:
+                self._check_alive("nginx")
+                time.sleep(0.02)
+        raise RuntimeError("nginx did not start: " + self.log("nginx"))
+
+    def _wait_for_path(self, path, name, timeout=10):
+        deadline = time.time() + timeout
+        while not os.path.exists(path):
+            self._check_alive(name)
+            if time.time() > deadline:
+                raise RuntimeError(f"{name} did not create {path}: " + self.log(name))
+            time.sleep(0.01)
+
+    def _check_alive(self, name):
+        p = self.procs.get(name)
+        if p is not None and p.poll() is not None:
+            raise RuntimeError(f"{name} exited with {p.returncode}: " + self.log(name))
+
+    def wait_ready(self, timeout=10):
+        if not self.start_pool:
+            return
+        deadline = time.time() + timeout
+        while True:
+            try:
+                if self.request("GET", "/api/health").status == 200:
+                    return
+            except OSError:
+                pass
+            if time.time() > deadline:
+                raise RuntimeError("stack not ready: " + self.log("fcgi"))
+            time.sleep(0.02)
+
+    def kill(self, name, sig=signal.SIGTERM, wait=True):
+        """Signals a component's whole process group; with wait, reaps it (SIGKILL after 10 s)."""
+        p = self.procs.get(name)
+        if p is None:
+            return
+        try:
+            os.killpg(p.pid, sig)
+        except ProcessLookupError:
+            pass
+        if wait and sig not in (signal.SIGSTOP, signal.SIGCONT):
+            try:
+                p.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(p.pid, signal.SIGKILL)
+                p.wait()
+            # Workers of a killed master may linger in the group for a moment.
+            try:
+                os.killpg(p.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            del self.procs[name]
+
+    def log(self, name):
+        try:
+            with open(os.path.join(self.dir, f"{name}.log"), errors="replace") as f:
+                return f.read()[-4000:]
+        except OSError:
+            return ""
+
+    # --- HTTP ------------------------------------------------------------------------------
+    def connection(self, timeout=30):
+        return http.client.HTTPSConnection("localhost", self.port, context=tls_context(),
+                                           timeout=timeout)
+
+    def request(self, method, path, body=None, headers=None, json=None, conn=None,
+                content_type=None, timeout=30):
+        """One request over HTTPS through nginx. `json=` sends a JSON body with the JSON content
+        type; `body=` sends raw bytes/str with `content_type` (if any). Returns a Response."""
+        hdrs = dict(headers or {})
+        if json is not None:
+            body = jsonlib.dumps(json)
+            hdrs.setdefault("Content-Type", "application/json")
+        elif content_type is not None:
+            hdrs.setdefault("Content-Type", content_type)
+        if isinstance(body, str):
+            body = body.encode()
+        own = conn is None
+        c = conn or self.connection(timeout)
+        try:
+            c.request(method, path, body=body, headers=hdrs)
+            r = c.getresponse()
+            data = r.read()
+            return Response(r.status, {k.lower(): v for k, v in r.getheaders()}, data)
+        finally:
+            if own:
+                c.close()
+
+
+def _cleanup():
+    for s in list(_live_stacks):
+        s.stop()
+
+
+atexit.register(_cleanup)

@@ -1,0 +1,41 @@
+#include "config.hpp"
+
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <cstdlib>
+#include <fstream>
+
+using namespace livesync;
+
+TEST_CASE("a config file sets keys, ignores comments and blank lines") {
+    char path[] = "/tmp/ls-conf-XXXXXX";
+    int fd = mkstemp(path);
+    REQUIRE(fd >= 0);
+    close(fd);
+    std::ofstream(path) << "# comment\n\ndatabase = /x/y.db  # trailing\norigins = https://a:1 https://b\n"
+                           "workers=3\n";
+    Config c;
+    load_config_file(c, path);
+    CHECK(c.database == "/x/y.db");
+    CHECK(c.origins == std::vector<std::string>{"https://a:1", "https://b"});
+    CHECK(c.workers == 3);
+    unlink(path);
+}
+
+TEST_CASE("unknown keys and bad values are refused with the key named") {
+    Config c;
+    CHECK_THROWS_WITH(set_config_value(c, "nonsense", "1"), Catch::Contains("nonsense"));
+    CHECK_THROWS_WITH(set_config_value(c, "workers", "many"), Catch::Contains("workers"));
+    CHECK_THROWS_WITH(set_config_value(c, "workers", "-1"), Catch::Contains("workers"));
+    CHECK_THROWS(set_config_value(c, "synchronous", "OFF"));
+    CHECK_THROWS(set_config_value(c, "allow_missing_origin_ws", "maybe"));
+}
+
+TEST_CASE("command-line overrides win over the file and accept dashes") {
+    char a0[] = "prog", a1[] = "--busy-timeout-ms", a2[] = "250", a3[] = "--coalesce_ms", a4[] = "5";
+    char* argv[] = {a0, a1, a2, a3, a4};
+    Config c = parse_command_line(5, argv);
+    CHECK(c.busy_timeout_ms == 250);
+    CHECK(c.coalesce_ms == 5);
+}
