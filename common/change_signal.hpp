@@ -1,6 +1,7 @@
 // The change signal: one datagram per committed mutating request, from a pool worker to the
 // daemon over a Unix datagram socket. It is a wake-up hint, not the truth: the daemon re-reads the
-// revision table when one arrives. Wire format (docs/signal.md), one JSON object, at most 512 bytes:
+// revision table when one arrives. Wire format (docs/signal.md), one JSON object, at most 512
+// bytes:
 //   {"v":1,"entity":"projects","rev":42,"origin":"tab-3f2a"}
 // `origin` is the request's X-Client-Id, or "" when there was none.
 #pragma once
@@ -36,13 +37,13 @@ std::optional<ChangeSignal> decode_signal(std::string_view datagram);
 // Sends signals without ever blocking or failing the caller. Errors (no daemon, full queue) are
 // counted and logged at most once per minute to stderr.
 class SignalSender {
-public:
+  public:
     explicit SignalSender(std::string socket_path);
     // Returns true if the datagram was queued to the daemon.
     bool send(const ChangeSignal& signal) noexcept;
     std::uint64_t failures() const { return failures_; }
 
-private:
+  private:
     std::string path_;
     Fd fd_;
     std::uint64_t failures_ = 0;

@@ -46,29 +46,48 @@ void set_config_value(Config& c, const std::string& raw_key, const std::string& 
     auto i32 = [&](std::int64_t min, std::int64_t max) {
         return static_cast<int>(parse_int(key, value, min, max));
     };
-    if (key == "database") c.database = value;
+    if (key == "database")
+        c.database = value;
     else if (key == "synchronous") {
         if (value != "FULL" && value != "NORMAL")
             throw ConfigError("synchronous: expected FULL or NORMAL, got '" + value + "'");
         c.synchronous = value;
-    } else if (key == "busy_timeout_ms") c.busy_timeout_ms = i32(0, 600000);
-    else if (key == "fcgi_socket") c.fcgi_socket = value;
-    else if (key == "signal_socket") c.signal_socket = value;
-    else if (key == "wsd_socket") c.wsd_socket = value;
-    else if (key == "wsd_port") c.wsd_port = i32(0, 65535);
-    else if (key == "origins") c.origins = split_words(value);
-    else if (key == "allow_missing_origin_ws") c.allow_missing_origin_ws = parse_bool(key, value);
-    else if (key == "workers") c.workers = i32(0, 256);
-    else if (key == "json_body_limit") c.json_body_limit = parse_int(key, value, 1024, 1LL << 30);
-    else if (key == "csv_body_limit") c.csv_body_limit = parse_int(key, value, 1024, 1LL << 32);
-    else if (key == "coalesce_ms") c.coalesce_ms = i32(0, 60000);
-    else if (key == "heartbeat_s") c.heartbeat_s = i32(1, 3600);
-    else if (key == "drain_ms") c.drain_ms = i32(0, 600000);
-    else if (key == "safety_tick_ms") c.safety_tick_ms = i32(10, 600000);
-    else if (key == "max_connections") c.max_connections = i32(1, 10000000);
-    else if (key == "client_frame_limit") c.client_frame_limit = i32(16, 65536);
-    else if (key == "client_frames_per_second") c.client_frames_per_second = i32(1, 1000);
-    else throw ConfigError("unknown configuration key '" + raw_key + "'");
+    } else if (key == "busy_timeout_ms")
+        c.busy_timeout_ms = i32(0, 600000);
+    else if (key == "fcgi_socket")
+        c.fcgi_socket = value;
+    else if (key == "signal_socket")
+        c.signal_socket = value;
+    else if (key == "wsd_socket")
+        c.wsd_socket = value;
+    else if (key == "wsd_port")
+        c.wsd_port = i32(0, 65535);
+    else if (key == "origins")
+        c.origins = split_words(value);
+    else if (key == "allow_missing_origin_ws")
+        c.allow_missing_origin_ws = parse_bool(key, value);
+    else if (key == "workers")
+        c.workers = i32(0, 256);
+    else if (key == "json_body_limit")
+        c.json_body_limit = parse_int(key, value, 1024, 1LL << 30);
+    else if (key == "csv_body_limit")
+        c.csv_body_limit = parse_int(key, value, 1024, 1LL << 32);
+    else if (key == "coalesce_ms")
+        c.coalesce_ms = i32(0, 60000);
+    else if (key == "heartbeat_s")
+        c.heartbeat_s = i32(1, 3600);
+    else if (key == "drain_ms")
+        c.drain_ms = i32(0, 600000);
+    else if (key == "safety_tick_ms")
+        c.safety_tick_ms = i32(10, 600000);
+    else if (key == "max_connections")
+        c.max_connections = i32(1, 10000000);
+    else if (key == "client_frame_limit")
+        c.client_frame_limit = i32(16, 65536);
+    else if (key == "client_frames_per_second")
+        c.client_frames_per_second = i32(1, 1000);
+    else
+        throw ConfigError("unknown configuration key '" + raw_key + "'");
 }
 
 void load_config_file(Config& config, const std::string& path) {

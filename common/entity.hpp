@@ -13,10 +13,14 @@ inline constexpr Entity kTableEntities[] = {Entity::projects, Entity::solutions,
 
 constexpr std::string_view entity_name(Entity e) {
     switch (e) {
-        case Entity::projects: return "projects";
-        case Entity::solutions: return "solutions";
-        case Entity::subcomponents: return "subcomponents";
-        case Entity::all: return "all";
+        case Entity::projects:
+            return "projects";
+        case Entity::solutions:
+            return "solutions";
+        case Entity::subcomponents:
+            return "subcomponents";
+        case Entity::all:
+            return "all";
     }
     return "all";
 }

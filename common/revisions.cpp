@@ -6,16 +6,19 @@ namespace livesync {
 
 std::int64_t Revisions::of(Entity e) const {
     switch (e) {
-        case Entity::projects: return projects;
-        case Entity::solutions: return solutions;
-        case Entity::subcomponents: return subcomponents;
-        case Entity::all: return global;
+        case Entity::projects:
+            return projects;
+        case Entity::solutions:
+            return solutions;
+        case Entity::subcomponents:
+            return subcomponents;
+        case Entity::all:
+            return global;
     }
     return global;
 }
 
-RevisionReader::RevisionReader(const Db& db)
-    : select_(db, "SELECT name, rev FROM revisions") {}
+RevisionReader::RevisionReader(const Db& db) : select_(db, "SELECT name, rev FROM revisions") {}
 
 Revisions RevisionReader::read() {
     Revisions r;
@@ -23,10 +26,14 @@ Revisions RevisionReader::read() {
     while (select_.step()) {
         std::string name = select_.text(0);
         std::int64_t rev = select_.int64(1);
-        if (name == "global") r.global = rev;
-        else if (name == "projects") r.projects = rev;
-        else if (name == "solutions") r.solutions = rev;
-        else if (name == "subcomponents") r.subcomponents = rev;
+        if (name == "global")
+            r.global = rev;
+        else if (name == "projects")
+            r.projects = rev;
+        else if (name == "solutions")
+            r.solutions = rev;
+        else if (name == "subcomponents")
+            r.subcomponents = rev;
     }
     select_.reset();
     return r;

@@ -23,11 +23,11 @@ struct Revisions {
 
 // Reads the whole vector in one statement (so it is one consistent snapshot). Throws SqliteError.
 class RevisionReader {
-public:
+  public:
     explicit RevisionReader(const Db& db);
     Revisions read();
 
-private:
+  private:
     Stmt select_;
 };
 

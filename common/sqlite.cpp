@@ -32,7 +32,9 @@ Db::Db(const std::string& path, int flags) {
 
 Db::Db(Db&& other) noexcept : db_(std::exchange(other.db_, nullptr)) {}
 
-Db::~Db() { sqlite3_close_v2(db_); }
+Db::~Db() {
+    sqlite3_close_v2(db_);
+}
 
 void Db::exec(const char* sql) {
     int rc = sqlite3_exec(db_, sql, nullptr, nullptr, nullptr);
@@ -52,7 +54,9 @@ Stmt::Stmt(const Db& db, std::string_view sql) : db_(&db) {
 
 Stmt::Stmt(Stmt&& other) noexcept : db_(other.db_), stmt_(std::exchange(other.stmt_, nullptr)) {}
 
-Stmt::~Stmt() { sqlite3_finalize(stmt_); }
+Stmt::~Stmt() {
+    sqlite3_finalize(stmt_);
+}
 
 Stmt& Stmt::reset() {
     sqlite3_reset(stmt_);
@@ -95,7 +99,8 @@ void Stmt::run() {
 
 std::string Stmt::text(int column) const {
     auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, column));
-    return p ? std::string(p, static_cast<size_t>(sqlite3_column_bytes(stmt_, column))) : std::string();
+    return p ? std::string(p, static_cast<size_t>(sqlite3_column_bytes(stmt_, column)))
+             : std::string();
 }
 
 }  // namespace livesync

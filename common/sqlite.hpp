@@ -14,19 +14,19 @@
 namespace livesync {
 
 class SqliteError : public std::runtime_error {
-public:
+  public:
     SqliteError(int code, const std::string& what) : std::runtime_error(what), code_(code) {}
     int code() const { return code_; }
     int primary_code() const { return code_ & 0xff; }
     // Busy, locked, full or unreadable storage: the request may succeed later.
     bool is_transient() const;
 
-private:
+  private:
     int code_;
 };
 
 class Db {
-public:
+  public:
     // Opens (creating if `flags` allow) the database at `path`. Throws SqliteError.
     Db(const std::string& path, int flags);
     Db(Db&& other) noexcept;
@@ -40,13 +40,13 @@ public:
     void exec(const char* sql);
     [[noreturn]] void fail(int rc, std::string_view context) const;
 
-private:
+  private:
     sqlite3* db_ = nullptr;
 };
 
 // A prepared statement, reset on every `reset()` so it can be reused for the life of the Db.
 class Stmt {
-public:
+  public:
     Stmt(const Db& db, std::string_view sql);
     Stmt(Stmt&& other) noexcept;
     Stmt& operator=(Stmt&&) = delete;
@@ -68,7 +68,7 @@ public:
     std::string text(int column) const;
     bool is_null(int column) const { return sqlite3_column_type(stmt_, column) == SQLITE_NULL; }
 
-private:
+  private:
     const Db* db_;
     sqlite3_stmt* stmt_ = nullptr;
 };

@@ -13,8 +13,9 @@ TEST_CASE("a config file sets keys, ignores comments and blank lines") {
     int fd = mkstemp(path);
     REQUIRE(fd >= 0);
     close(fd);
-    std::ofstream(path) << "# comment\n\ndatabase = /x/y.db  # trailing\norigins = https://a:1 https://b\n"
-                           "workers=3\n";
+    std::ofstream(path)
+        << "# comment\n\ndatabase = /x/y.db  # trailing\norigins = https://a:1 https://b\n"
+           "workers=3\n";
     Config c;
     load_config_file(c, path);
     CHECK(c.database == "/x/y.db");
@@ -33,7 +34,8 @@ TEST_CASE("unknown keys and bad values are refused with the key named") {
 }
 
 TEST_CASE("command-line overrides win over the file and accept dashes") {
-    char a0[] = "prog", a1[] = "--busy-timeout-ms", a2[] = "250", a3[] = "--coalesce_ms", a4[] = "5";
+    char a0[] = "prog", a1[] = "--busy-timeout-ms", a2[] = "250", a3[] = "--coalesce_ms",
+         a4[] = "5";
     char* argv[] = {a0, a1, a2, a3, a4};
     Config c = parse_command_line(5, argv);
     CHECK(c.busy_timeout_ms == 250);

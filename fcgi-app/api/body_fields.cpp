@@ -1,0 +1,190 @@
+#include "body_fields.hpp"
+
+#include <set>
+
+#include "field_rules.hpp"
+#include "http/api_error.hpp"
+
+namespace livesync::api {
+namespace {
+
+using http::ApiError;
+using http::ErrorKind;
+using nlohmann::json;
+
+const std::set<std::string> kReadOnly = {"id", "rev", "created_at", "updated_at"};
+
+void apply_phases(const json& value, unsigned& phases, json& errors) {
+    if (!value.is_array()) {
+        errors["phases"] = "must be an array of {\"name\", \"enabled\"}";
+        return;
+    }
+    std::set<std::string> seen;
+    for (size_t i = 0; i < value.size(); ++i) {
+        const json& p = value[i];
+        std::string at = "phases[" + std::to_string(i) + "]";
+        if (!p.is_object() || !p.contains("name") || !p.contains("enabled") || p.size() != 2) {
+            errors[at] = "must be an object with exactly \"name\" and \"enabled\"";
+            continue;
+        }
+        if (!p["name"].is_string() || !store::phase_bit(p["name"].get<std::string>())) {
+            errors[at + ".name"] = "must be one of discovery, design, build, test, deploy";
+            continue;
+        }
+        if (!p["enabled"].is_boolean()) {
+            errors[at + ".enabled"] = "must be true or false";
+            continue;
+        }
+        std::string name = p["name"];
+        if (!seen.insert(name).second) {
+            errors[at + ".name"] = "phase '" + name + "' is given more than once";
+            continue;
+        }
+        unsigned bit = *store::phase_bit(name);
+        phases = p["enabled"].get<bool>() ? (phases | bit) : (phases & ~bit);
+    }
+}
+
+// Checks a string field; on success stores it in `target`. null counts as "" for optional text.
+void apply_text(const json& body, const char* field, std::string& target, bool nullable,
+                std::optional<std::string> (*check)(std::string_view), json& errors) {
+    auto it = body.find(field);
+    if (it == body.end()) return;
+    if (it->is_null() && nullable) {
+        target.clear();
+        return;
+    }
+    if (!it->is_string()) {
+        errors[field] = "must be a string";
+        return;
+    }
+    const std::string& value = it->get_ref<const std::string&>();
+    if (auto problem = check(value)) {
+        errors[field] = *problem;
+        return;
+    }
+    target = value;
+}
+
+}  // namespace
+
+json parse_object(const std::string& body) {
+    json value = json::parse(body, nullptr, false);
+    if (value.is_discarded())
+        throw ApiError(ErrorKind::bad_json, "the request body is not valid JSON (UTF-8)");
+    if (!value.is_object())
+        throw ApiError(ErrorKind::bad_json, "the request body must be a JSON object");
+    return value;
+}
+
+void throw_if_invalid(const json& errors) {
+    if (!errors.empty())
+        throw ApiError(ErrorKind::validation_failed, "some fields are invalid", errors);
+}
+
+std::vector<store::ChecklistItem> parse_checklist(const json& items,
+                                                  const std::vector<store::ChecklistItem>& current,
+                                                  const std::string& field, json& errors) {
+    std::vector<store::ChecklistItem> out;
+    if (!items.is_array()) {
+        errors[field] = "must be an array of {\"id\"?, \"label\", \"done\"}";
+        return out;
+    }
+    if (items.size() > kChecklistMaxItems) {
+        errors[field] = "at most " + std::to_string(kChecklistMaxItems) + " items";
+        return out;
+    }
+    std::set<std::int64_t> known, used;
+    for (const auto& item : current) known.insert(item.id);
+    for (size_t i = 0; i < items.size(); ++i) {
+        const json& it = items[i];
+        std::string at = field + "[" + std::to_string(i) + "]";
+        if (!it.is_object()) {
+            errors[at] = "must be an object";
+            continue;
+        }
+        store::ChecklistItem item;
+        bool ok = true;
+        for (const auto& [key, value] : it.items()) {
+            if (key == "id") {
+                if (!value.is_number_integer() || !known.count(value.get<std::int64_t>())) {
+                    errors[at + ".id"] = "is not an item of this checklist";
+                    ok = false;
+                } else if (!used.insert(value.get<std::int64_t>()).second) {
+                    errors[at + ".id"] = "is given more than once";
+                    ok = false;
+                } else {
+                    item.id = value.get<std::int64_t>();
+                }
+            } else if (key == "label") {
+                auto problem = value.is_string() ? check_label(value.get_ref<const std::string&>())
+                                                 : std::optional<std::string>("must be a string");
+                if (problem) {
+                    errors[at + ".label"] = *problem;
+                    ok = false;
+                } else {
+                    item.label = value.get<std::string>();
+                }
+            } else if (key == "done") {
+                if (!value.is_boolean()) {
+                    errors[at + ".done"] = "must be true or false";
+                    ok = false;
+                } else {
+                    item.done = value.get<bool>();
+                }
+            } else {
+                errors[at + "." + key] = "unknown field";
+                ok = false;
+            }
+        }
+        if (ok && !it.contains("label")) {
+            errors[at + ".label"] = "is required";
+            ok = false;
+        }
+        if (ok) out.push_back(std::move(item));
+    }
+    return out;
+}
+
+void apply_fields(Entity entity, const json& body, store::Row& row, Mode mode) {
+    const store::EntitySpec& spec = store::spec_of(entity);
+    std::string parent(spec.parent_column);
+    json errors = json::object();
+
+    for (const auto& [key, value] : body.items()) {
+        if (kReadOnly.count(key)) {
+            errors[key] = "is read-only";
+        } else if (key == "name" || key == "description" || key == "status") {
+        } else if (key == "owner" && spec.has_owner) {
+        } else if (key == "phases" && spec.has_phases) {
+            apply_phases(value, row.phases, errors);
+        } else if (!parent.empty() && key == parent) {
+            auto id = value.is_number_integer() ? value.get<std::int64_t>() : 0;
+            if (id <= 0)
+                errors[key] = "must be the id of an existing " +
+                              std::string(entity_name(spec.parent))
+                                  .substr(0, entity_name(spec.parent).size() - 1);
+            else
+                row.parent_id = id;
+        } else if (key == "checklist" && spec.has_checklist) {
+            if (mode == Mode::patch)
+                errors[key] = "use PUT /api/subcomponents/{id}/checklist to change the checklist";
+            else
+                row.checklist = parse_checklist(value, {}, key, errors);
+        } else {
+            errors[key] = "unknown field";
+        }
+    }
+    apply_text(body, "name", row.name, false, check_name, errors);
+    apply_text(body, "description", row.description, true, check_description, errors);
+    apply_text(body, "status", row.status, false, check_status, errors);
+    if (spec.has_owner) apply_text(body, "owner", row.owner, true, check_owner, errors);
+
+    if (mode == Mode::create) {
+        if (!body.contains("name")) errors["name"] = "is required";
+        if (!parent.empty() && !body.contains(parent)) errors[parent] = "is required";
+    }
+    throw_if_invalid(errors);
+}
+
+}  // namespace livesync::api

@@ -1,0 +1,41 @@
+// What every handler works with: the worker's store, its signal sender, the configuration and a
+// small cache of serialized list bodies.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+
+#include "change_signal.hpp"
+#include "config.hpp"
+#include "http/request.hpp"
+#include "store/store.hpp"
+
+namespace livesync::api {
+
+// Serialized list bodies keyed by (entity, parent filter), valid while the entity's revision is
+// unchanged. Bounded: cleared when it grows past kMaxEntries.
+class ListCache {
+  public:
+    using Key = std::pair<Entity, std::optional<std::int64_t>>;
+    const std::string* find(const Key& key, std::int64_t rev) const;
+    void put(const Key& key, std::int64_t rev, std::string body);
+
+  private:
+    static constexpr size_t kMaxEntries = 256;
+    std::map<Key, std::pair<std::int64_t, std::string>> entries_;
+};
+
+struct Context {
+    const Config& config;
+    store::Store& store;
+    SignalSender& signals;
+    ListCache list_cache;
+
+    // Sends the one change signal of a committed request. Call only after commit() returned.
+    void announce(Entity entity, std::int64_t rev, const http::Request& request);
+};
+
+}  // namespace livesync::api

@@ -1,0 +1,60 @@
+#include "field_rules.hpp"
+
+#include <algorithm>
+
+#include "store/rows.hpp"
+
+namespace livesync::api {
+namespace {
+
+bool blank(std::string_view s) {
+    return std::all_of(s.begin(), s.end(),
+                       [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; });
+}
+
+std::optional<std::string> check_required_text(std::string_view value, size_t max) {
+    size_t n = code_points(value);
+    if (n == 0 || n > max)
+        return "must be 1 to " + std::to_string(max) + " characters (got " + std::to_string(n) +
+               ")";
+    if (blank(value)) return "must not be blank";
+    return std::nullopt;
+}
+
+std::optional<std::string> check_optional_text(std::string_view value, size_t max) {
+    size_t n = code_points(value);
+    if (n > max)
+        return "must be at most " + std::to_string(max) + " characters (got " + std::to_string(n) +
+               ")";
+    return std::nullopt;
+}
+
+}  // namespace
+
+size_t code_points(std::string_view utf8) {
+    return static_cast<size_t>(
+        std::count_if(utf8.begin(), utf8.end(), [](char c) { return (c & 0xC0) != 0x80; }));
+}
+
+std::optional<std::string> check_name(std::string_view v) {
+    return check_required_text(v, kNameMax);
+}
+std::optional<std::string> check_label(std::string_view v) {
+    return check_required_text(v, kLabelMax);
+}
+
+std::optional<std::string> check_description(std::string_view v) {
+    return check_optional_text(v, kDescriptionMax);
+}
+
+std::optional<std::string> check_owner(std::string_view v) {
+    return check_optional_text(v, kOwnerMax);
+}
+
+std::optional<std::string> check_status(std::string_view v) {
+    for (auto s : store::kStatuses)
+        if (s == v) return std::nullopt;
+    return "must be one of planned, active, on_hold, done";
+}
+
+}  // namespace livesync::api

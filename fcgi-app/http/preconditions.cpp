@@ -1,0 +1,89 @@
+#include "preconditions.hpp"
+
+#include <algorithm>
+#include <charconv>
+
+#include "api_error.hpp"
+
+namespace livesync::http {
+namespace {
+
+std::string lower(std::string_view s) {
+    std::string out(s);
+    std::transform(out.begin(), out.end(), out.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return out;
+}
+
+std::string_view trim(std::string_view s) {
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+    return s;
+}
+
+// Calls `visit(tag, weak)` for each entity tag of a comma-separated list; returns true if any
+// call did. `*` is reported as tag "*".
+template <typename Visit>
+bool any_tag(std::string_view header, Visit visit) {
+    while (!header.empty()) {
+        auto comma = header.find(',');
+        std::string_view item = trim(header.substr(0, comma));
+        header = comma == std::string_view::npos ? std::string_view() : header.substr(comma + 1);
+        bool weak = item.substr(0, 2) == "W/";
+        if (weak) item.remove_prefix(2);
+        if (visit(item, weak)) return true;
+    }
+    return false;
+}
+
+}  // namespace
+
+void require_same_origin(const Request& request, const std::vector<std::string>& origins) {
+    if (auto site = request.header("sec-fetch-site")) {
+        std::string s = lower(*site);
+        if (s == "cross-site" || s == "same-site")
+            throw ApiError(ErrorKind::forbidden_origin,
+                           "cross-site requests may not change data (Sec-Fetch-Site: " + s + ")");
+    }
+    if (auto origin = request.header("origin")) {
+        if (std::find(origins.begin(), origins.end(), *origin) == origins.end())
+            throw ApiError(ErrorKind::forbidden_origin,
+                           "requests from origin '" + *origin + "' may not change data");
+    }
+}
+
+void require_content_type(const Request& request, std::string_view media_type) {
+    auto type = request.header("content-type");
+    std::string base = type ? lower(trim(type->substr(0, type->find(';')))) : std::string();
+    if (base != media_type)
+        throw ApiError(ErrorKind::unsupported_media_type,
+                       "expected Content-Type " + std::string(media_type) +
+                           (type ? ", got '" + *type + "'" : ", got none"));
+}
+
+std::string etag_of(std::int64_t rev) {
+    return "\"" + std::to_string(rev) + "\"";
+}
+
+bool none_match_hits(const std::string& header, std::int64_t rev) {
+    std::string tag = etag_of(rev);
+    return any_tag(header, [&](std::string_view t, bool) { return t == "*" || t == tag; });
+}
+
+bool match_hits(const std::string& header, std::int64_t rev) {
+    std::string tag = etag_of(rev);
+    return any_tag(header,
+                   [&](std::string_view t, bool weak) { return t == "*" || (!weak && t == tag); });
+}
+
+std::optional<std::int64_t> parse_id(std::string_view text) {
+    if (text.empty() || text.size() > 19 || text.front() == '0') return std::nullopt;
+    for (char c : text)
+        if (c < '0' || c > '9') return std::nullopt;
+    std::int64_t value = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (ec != std::errc() || end != text.data() + text.size() || value <= 0) return std::nullopt;
+    return value;
+}
+
+}  // namespace livesync::http

@@ -1,0 +1,34 @@
+// Request preconditions: same-origin mutations, entity tags, content types, ids.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "request.hpp"
+
+namespace livesync::http {
+
+// Throws ApiError(forbidden_origin) when a mutation comes from elsewhere: an Origin header not
+// exactly one of `origins`, or Sec-Fetch-Site cross-site / same-site. No Origin at all (a
+// command-line tool) is allowed.
+void require_same_origin(const Request& request, const std::vector<std::string>& origins);
+
+// Throws ApiError(unsupported_media_type) unless Content-Type's media type is `media_type`.
+void require_content_type(const Request& request, std::string_view media_type);
+
+// `"<rev>"`, the strong entity tag of a revision.
+std::string etag_of(std::int64_t rev);
+
+// If-None-Match: true when any listed tag (weak comparison) is `"<rev>"`, or it is `*`.
+bool none_match_hits(const std::string& header, std::int64_t rev);
+
+// If-Match: true when any listed tag (strong comparison) is `"<rev>"`, or it is `*`.
+bool match_hits(const std::string& header, std::int64_t rev);
+
+// A positive integer that fits in 63 bits, digits only; anything else is nullopt.
+std::optional<std::int64_t> parse_id(std::string_view text);
+
+}  // namespace livesync::http

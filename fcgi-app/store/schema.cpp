@@ -1,0 +1,99 @@
+#include "schema.hpp"
+
+#include <stdexcept>
+#include <string>
+
+namespace livesync::store {
+namespace {
+
+// Each entry upgrades the schema from version i to i+1. Never edit a shipped entry: add one.
+constexpr const char* kMigrations[] = {
+    // 1: the initial schema.
+    R"sql(
+CREATE TABLE revisions (
+    name TEXT PRIMARY KEY,
+    rev  INTEGER NOT NULL
+) WITHOUT ROWID;
+INSERT INTO revisions (name, rev) VALUES
+    ('global', 0), ('projects', 0), ('solutions', 0), ('subcomponents', 0);
+
+CREATE TABLE projects (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    name        TEXT NOT NULL,
+    description TEXT NOT NULL DEFAULT '',
+    status      TEXT NOT NULL DEFAULT 'planned',
+    owner       TEXT NOT NULL DEFAULT '',
+    created_at  TEXT NOT NULL,
+    updated_at  TEXT NOT NULL,
+    rev         INTEGER NOT NULL
+);
+
+CREATE TABLE solutions (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    project_id  INTEGER NOT NULL REFERENCES projects (id) ON DELETE CASCADE,
+    name        TEXT NOT NULL,
+    description TEXT NOT NULL DEFAULT '',
+    status      TEXT NOT NULL DEFAULT 'planned',
+    phases      INTEGER NOT NULL DEFAULT 31,
+    created_at  TEXT NOT NULL,
+    updated_at  TEXT NOT NULL,
+    rev         INTEGER NOT NULL
+);
+CREATE INDEX solutions_by_project ON solutions (project_id);
+
+CREATE TABLE subcomponents (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    solution_id INTEGER NOT NULL REFERENCES solutions (id) ON DELETE CASCADE,
+    name        TEXT NOT NULL,
+    description TEXT NOT NULL DEFAULT '',
+    status      TEXT NOT NULL DEFAULT 'planned',
+    owner       TEXT NOT NULL DEFAULT '',
+    created_at  TEXT NOT NULL,
+    updated_at  TEXT NOT NULL,
+    rev         INTEGER NOT NULL
+);
+CREATE INDEX subcomponents_by_solution ON subcomponents (solution_id);
+
+CREATE TABLE checklist_items (
+    id              INTEGER PRIMARY KEY AUTOINCREMENT,
+    subcomponent_id INTEGER NOT NULL REFERENCES subcomponents (id) ON DELETE CASCADE,
+    position        INTEGER NOT NULL,
+    label           TEXT NOT NULL,
+    done            INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX checklist_items_by_subcomponent ON checklist_items (subcomponent_id, position);
+)sql",
+};
+
+int read_user_version(Db& db) {
+    Stmt stmt(db, "PRAGMA user_version");
+    stmt.step();
+    return static_cast<int>(stmt.int64(0));
+}
+
+}  // namespace
+
+int current_schema_version() {
+    return static_cast<int>(std::size(kMigrations));
+}
+
+void migrate(Db& db) {
+    db.exec("BEGIN IMMEDIATE");
+    try {
+        int version = read_user_version(db);
+        if (version > current_schema_version())
+            throw std::runtime_error("database schema version " + std::to_string(version) +
+                                     " is newer than this livesync (" +
+                                     std::to_string(current_schema_version()) + ")");
+        for (int v = version; v < current_schema_version(); ++v) {
+            db.exec(kMigrations[v]);
+            db.exec(("PRAGMA user_version = " + std::to_string(v + 1)).c_str());
+        }
+        db.exec("COMMIT");
+    } catch (...) {
+        sqlite3_exec(db.get(), "ROLLBACK", nullptr, nullptr, nullptr);
+        throw;
+    }
+}
+
+}  // namespace livesync::store

@@ -1,0 +1,336 @@
+#include "store.hpp"
+
+#include <set>
+#include <string>
+#include <unordered_map>
+
+#include "clock.hpp"
+#include "schema.hpp"
+
+namespace livesync::store {
+namespace {
+
+int entity_index(Entity e) {
+    return static_cast<int>(e);
+}
+
+Db open_database(const Config& config) {
+    Db db(config.database, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX);
+    sqlite3_busy_timeout(db.get(), config.busy_timeout_ms);
+    db.exec("PRAGMA journal_mode = WAL");
+    db.exec(("PRAGMA synchronous = " + config.synchronous).c_str());
+    db.exec("PRAGMA foreign_keys = ON");
+    return db;
+}
+
+// Column lists are built from the entity's spec (fixed at compile time), never from input.
+std::string editable_columns(const EntitySpec& s) {
+    std::string cols;
+    if (!s.parent_column.empty()) cols += std::string(s.parent_column) + ", ";
+    cols += "name, description, status";
+    if (s.has_owner) cols += ", owner";
+    if (s.has_phases) cols += ", phases";
+    return cols;
+}
+
+std::string select_columns(const EntitySpec& s) {
+    return "id, " + editable_columns(s) + ", created_at, updated_at, rev";
+}
+
+std::string placeholders(const std::string& columns) {
+    std::string out = "?";
+    for (char c : columns)
+        if (c == ',') out += ", ?";
+    return out;
+}
+
+std::string assignments(const std::string& columns) {
+    std::string out, col;
+    for (char c : columns + ",") {
+        if (c == ',') {
+            out += (out.empty() ? "" : ", ") + col + " = ?";
+            col.clear();
+        } else if (c != ' ') {
+            col += c;
+        }
+    }
+    return out;
+}
+
+}  // namespace
+
+ReadTransaction::ReadTransaction(Store& store) : store_(store) {
+    store_.begin_read_.run();
+}
+
+ReadTransaction::~ReadTransaction() {
+    // A read-only transaction has nothing to lose: end it whichever way it went.
+    sqlite3_exec(store_.db_.get(), "COMMIT", nullptr, nullptr, nullptr);
+}
+
+WriteTransaction::WriteTransaction(Store& store) : store_(store) {
+    store_.begin_write_.run();
+}
+
+WriteTransaction::~WriteTransaction() {
+    if (!done_) sqlite3_exec(store_.db_.get(), "ROLLBACK", nullptr, nullptr, nullptr);
+}
+
+std::int64_t WriteTransaction::rev() {
+    if (rev_ == 0) {
+        auto& bump = store_.bump_global_;
+        bump.reset();
+        bump.step();
+        rev_ = bump.int64(0);
+        bump.reset();
+    }
+    return rev_;
+}
+
+void WriteTransaction::touch(Entity entity) {
+    if (entity == Entity::all) {
+        for (bool& t : touched_) t = true;
+    } else {
+        touched_[entity_index(entity)] = true;
+    }
+}
+
+void WriteTransaction::commit() {
+    std::int64_t r = rev();
+    for (Entity e : kTableEntities) {
+        if (!touched_[entity_index(e)]) continue;
+        store_.set_entity_rev_.reset().bind(1, r).bind(2, entity_name(e)).run();
+    }
+    store_.commit_.run();
+    done_ = true;
+}
+
+Store::Store(const Config& config)
+    : db_([&] {
+          Db db = open_database(config);
+          migrate(db);
+          return db;
+      }()),
+      begin_read_(db_, "BEGIN DEFERRED"),
+      begin_write_(db_, "BEGIN IMMEDIATE"),
+      commit_(db_, "COMMIT"),
+      bump_global_(db_, "UPDATE revisions SET rev = rev + 1 WHERE name = 'global' RETURNING rev"),
+      set_entity_rev_(db_, "UPDATE revisions SET rev = ? WHERE name = ?"),
+      checklist_of_(db_,
+                    "SELECT subcomponent_id, id, label, done FROM checklist_items "
+                    "WHERE subcomponent_id = ? ORDER BY position, id"),
+      checklist_all_(db_,
+                     "SELECT subcomponent_id, id, label, done FROM checklist_items "
+                     "ORDER BY subcomponent_id, position, id"),
+      checklist_by_solution_(db_,
+                             "SELECT c.subcomponent_id, c.id, c.label, c.done "
+                             "FROM checklist_items c JOIN subcomponents s ON s.id = "
+                             "c.subcomponent_id WHERE s.solution_id = ? "
+                             "ORDER BY c.subcomponent_id, c.position, c.id"),
+      checklist_insert_(db_,
+                        "INSERT INTO checklist_items (subcomponent_id, position, label, done) "
+                        "VALUES (?, ?, ?, ?) RETURNING id"),
+      checklist_update_(db_,
+                        "UPDATE checklist_items SET position = ?, label = ?, done = ? "
+                        "WHERE id = ? AND subcomponent_id = ?"),
+      checklist_delete_(db_, "DELETE FROM checklist_items WHERE id = ?"),
+      revision_reader_(db_) {
+    for (Entity e : kTableEntities) {
+        const EntitySpec& s = spec_of(e);
+        std::string table(s.table);
+        std::string editable = editable_columns(s);
+        std::string select = "SELECT " + select_columns(s) + " FROM " + table;
+        // Which table holds this entity's children, for cascade detection.
+        std::string children = e == Entity::projects    ? "solutions WHERE project_id"
+                               : e == Entity::solutions ? "subcomponents WHERE solution_id"
+                                                        : "checklist_items WHERE subcomponent_id";
+        entities_.emplace(
+            e, EntityStatements{
+                   Stmt(db_, select + " WHERE id = ?"),
+                   Stmt(db_, select + " ORDER BY id"),
+                   Stmt(db_, select + " WHERE " +
+                                 std::string(s.parent_column.empty() ? "id" : s.parent_column) +
+                                 " = ? ORDER BY id"),
+                   Stmt(db_, "INSERT INTO " + table + " (" + editable +
+                                 ", created_at, updated_at, rev) VALUES (" +
+                                 placeholders(editable) + ", ?, ?, ?) RETURNING id"),
+                   Stmt(db_, "UPDATE " + table + " SET " + assignments(editable) +
+                                 ", updated_at = ?, rev = ? WHERE id = ?"),
+                   Stmt(db_, "DELETE FROM " + table + " WHERE id = ?"),
+                   Stmt(db_, "SELECT 1 FROM " + table + " WHERE id = ?"),
+                   Stmt(db_, "SELECT EXISTS (SELECT 1 FROM " + children + " = ?)"),
+               });
+    }
+}
+
+Store::EntityStatements& Store::statements(Entity entity) {
+    return entities_.at(entity);
+}
+
+Revisions Store::revisions() {
+    return revision_reader_.read();
+}
+
+Row Store::read_row(const EntitySpec& s, const Stmt& stmt) {
+    Row row;
+    int c = 0;
+    row.id = stmt.int64(c++);
+    if (!s.parent_column.empty()) row.parent_id = stmt.int64(c++);
+    row.name = stmt.text(c++);
+    row.description = stmt.text(c++);
+    row.status = stmt.text(c++);
+    if (s.has_owner) row.owner = stmt.text(c++);
+    if (s.has_phases) row.phases = static_cast<unsigned>(stmt.int64(c++));
+    row.created_at = stmt.text(c++);
+    row.updated_at = stmt.text(c++);
+    row.rev = stmt.int64(c++);
+    return row;
+}
+
+int Store::bind_editable(const EntitySpec& s, Stmt& stmt, const Row& row) {
+    int i = 1;
+    if (!s.parent_column.empty()) stmt.bind(i++, row.parent_id);
+    stmt.bind(i++, row.name);
+    stmt.bind(i++, row.description);
+    stmt.bind(i++, row.status);
+    if (s.has_owner) stmt.bind(i++, row.owner);
+    if (s.has_phases) stmt.bind(i++, static_cast<std::int64_t>(row.phases));
+    return i;
+}
+
+std::optional<Row> Store::find(Entity entity, std::int64_t id) {
+    const EntitySpec& s = spec_of(entity);
+    Stmt& stmt = statements(entity).select_one;
+    stmt.reset().bind(1, id);
+    if (!stmt.step()) {
+        stmt.reset();
+        return std::nullopt;
+    }
+    Row row = read_row(s, stmt);
+    stmt.reset();
+    if (s.has_checklist) {
+        checklist_of_.reset().bind(1, id);
+        while (checklist_of_.step())
+            row.checklist.push_back(
+                {checklist_of_.int64(1), checklist_of_.text(2), checklist_of_.int64(3) != 0});
+        checklist_of_.reset();
+    }
+    return row;
+}
+
+std::vector<Row> Store::list(Entity entity, std::optional<std::int64_t> parent_id) {
+    const EntitySpec& s = spec_of(entity);
+    Stmt& stmt = parent_id ? statements(entity).select_by_parent : statements(entity).select_all;
+    stmt.reset();
+    if (parent_id) stmt.bind(1, *parent_id);
+    std::vector<Row> rows;
+    while (stmt.step()) rows.push_back(read_row(s, stmt));
+    stmt.reset();
+    if (s.has_checklist) load_checklists(rows, parent_id);
+    return rows;
+}
+
+void Store::load_checklists(std::vector<Row>& rows, std::optional<std::int64_t> solution_id) {
+    if (rows.empty()) return;
+    std::unordered_map<std::int64_t, Row*> by_id;
+    for (Row& r : rows) by_id.emplace(r.id, &r);
+    Stmt& stmt = solution_id ? checklist_by_solution_ : checklist_all_;
+    stmt.reset();
+    if (solution_id) stmt.bind(1, *solution_id);
+    while (stmt.step()) {
+        auto it = by_id.find(stmt.int64(0));
+        if (it != by_id.end())
+            it->second->checklist.push_back({stmt.int64(1), stmt.text(2), stmt.int64(3) != 0});
+    }
+    stmt.reset();
+}
+
+bool Store::exists(Entity entity, std::int64_t id) {
+    Stmt& stmt = statements(entity).exists;
+    stmt.reset().bind(1, id);
+    bool found = stmt.step();
+    stmt.reset();
+    return found;
+}
+
+void Store::insert(WriteTransaction& tx, Entity entity, Row& row) {
+    const EntitySpec& s = spec_of(entity);
+    row.rev = tx.rev();
+    row.created_at = row.updated_at = now_iso8601();
+    Stmt& stmt = statements(entity).insert;
+    stmt.reset();
+    int i = bind_editable(s, stmt, row);
+    stmt.bind(i, row.created_at).bind(i + 1, row.updated_at).bind(i + 2, row.rev);
+    stmt.step();
+    row.id = stmt.int64(0);
+    stmt.reset();
+    if (s.has_checklist) write_checklist(row);
+    tx.touch(entity);
+}
+
+void Store::update(WriteTransaction& tx, Entity entity, Row& row) {
+    const EntitySpec& s = spec_of(entity);
+    row.rev = tx.rev();
+    row.updated_at = now_iso8601();
+    Stmt& stmt = statements(entity).update;
+    stmt.reset();
+    int i = bind_editable(s, stmt, row);
+    stmt.bind(i, row.updated_at).bind(i + 1, row.rev).bind(i + 2, row.id);
+    stmt.run();
+    if (s.has_checklist) write_checklist(row);
+    tx.touch(entity);
+}
+
+void Store::write_checklist(Row& row) {
+    std::set<std::int64_t> kept;
+    for (const ChecklistItem& item : row.checklist)
+        if (item.id) kept.insert(item.id);
+    std::vector<std::int64_t> stale;
+    checklist_of_.reset().bind(1, row.id);
+    while (checklist_of_.step())
+        if (!kept.count(checklist_of_.int64(1))) stale.push_back(checklist_of_.int64(1));
+    checklist_of_.reset();
+    for (std::int64_t id : stale) checklist_delete_.reset().bind(1, id).run();
+
+    std::int64_t position = 0;
+    for (ChecklistItem& item : row.checklist) {
+        ++position;
+        if (item.id) {
+            checklist_update_.reset()
+                .bind(1, position)
+                .bind(2, item.label)
+                .bind(3, std::int64_t{item.done})
+                .bind(4, item.id)
+                .bind(5, row.id)
+                .run();
+        } else {
+            checklist_insert_.reset()
+                .bind(1, row.id)
+                .bind(2, position)
+                .bind(3, item.label)
+                .bind(4, std::int64_t{item.done});
+            checklist_insert_.step();
+            item.id = checklist_insert_.int64(0);
+            checklist_insert_.reset();
+        }
+    }
+}
+
+DeleteResult Store::remove(WriteTransaction& tx, Entity entity, std::int64_t id) {
+    EntityStatements& st = statements(entity);
+    if (!exists(entity, id)) return {};
+    st.has_children.reset().bind(1, id).step();
+    bool has_children = st.has_children.int64(0) != 0;
+    st.has_children.reset();
+    st.remove.reset().bind(1, id).run();
+    tx.touch(entity);
+    // Checklist items are part of their subcomponent, not a separate entity.
+    bool cascaded = has_children && entity != Entity::subcomponents;
+    if (cascaded) {
+        tx.touch(Entity::subcomponents);
+        if (entity == Entity::projects) tx.touch(Entity::solutions);
+    }
+    return {true, cascaded};
+}
+
+}  // namespace livesync::store

@@ -1,0 +1,98 @@
+// The store: one SQLite connection per worker, every statement prepared once at start.
+// Reads run in a ReadTransaction (one consistent snapshot); every write in a WriteTransaction
+// (BEGIN IMMEDIATE, one global revision bump, rolled back unless committed). All failures throw
+// SqliteError; the HTTP layer maps transient ones (busy, full disk) to 503.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <vector>
+
+#include "config.hpp"
+#include "entity.hpp"
+#include "revisions.hpp"
+#include "rows.hpp"
+#include "sqlite.hpp"
+
+namespace livesync::store {
+
+class Store;
+
+class ReadTransaction {
+  public:
+    explicit ReadTransaction(Store& store);
+    ReadTransaction(const ReadTransaction&) = delete;
+    ReadTransaction& operator=(const ReadTransaction&) = delete;
+    ~ReadTransaction();
+
+  private:
+    Store& store_;
+};
+
+class WriteTransaction {
+  public:
+    // Waits up to busy_timeout_ms for the write lock, then throws SqliteError (SQLITE_BUSY).
+    explicit WriteTransaction(Store& store);
+    WriteTransaction(const WriteTransaction&) = delete;
+    WriteTransaction& operator=(const WriteTransaction&) = delete;
+    ~WriteTransaction();
+
+    // The global revision this transaction commits as; bumped once, on first call.
+    std::int64_t rev();
+    // Marks an entity as changed: its revision becomes rev() on commit.
+    void touch(Entity entity);
+    void commit();
+
+  private:
+    Store& store_;
+    std::int64_t rev_ = 0;
+    bool touched_[3] = {false, false, false};
+    bool done_ = false;
+};
+
+struct DeleteResult {
+    bool found = false;
+    bool cascaded = false;  // children were deleted with the row
+};
+
+class Store {
+  public:
+    explicit Store(const Config& config);
+
+    Revisions revisions();
+    std::optional<Row> find(Entity entity, std::int64_t id);
+    std::vector<Row> list(Entity entity, std::optional<std::int64_t> parent_id);
+    bool exists(Entity entity, std::int64_t id);
+
+    // Mutations, each inside `tx`. insert() assigns id, timestamps and rev; update() writes every
+    // editable field and bumps updated_at and rev; the checklist of a subcomponent is written by
+    // both (items without an id are created, stored ids not in the list are removed).
+    void insert(WriteTransaction& tx, Entity entity, Row& row);
+    void update(WriteTransaction& tx, Entity entity, Row& row);
+    DeleteResult remove(WriteTransaction& tx, Entity entity, std::int64_t id);
+
+  private:
+    friend class ReadTransaction;
+    friend class WriteTransaction;
+
+    struct EntityStatements {
+        Stmt select_one, select_all, select_by_parent, insert, update, remove, exists, has_children;
+    };
+
+    EntityStatements& statements(Entity entity);
+    Row read_row(const EntitySpec& spec, const Stmt& stmt);
+    int bind_editable(const EntitySpec& spec, Stmt& stmt, const Row& row);
+    void load_checklists(std::vector<Row>& rows, std::optional<std::int64_t> solution_id);
+    void write_checklist(Row& row);
+
+    Db db_;
+    std::map<Entity, EntityStatements> entities_;
+    Stmt begin_read_, begin_write_, commit_;
+    Stmt bump_global_, set_entity_rev_;
+    Stmt checklist_of_, checklist_all_, checklist_by_solution_;
+    Stmt checklist_insert_, checklist_update_, checklist_delete_;
+    RevisionReader revision_reader_;
+};
+
+}  // namespace livesync::store
