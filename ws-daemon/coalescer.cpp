@@ -1,0 +1,47 @@
+#include "coalescer.hpp"
+
+namespace livesync::wsd {
+
+std::vector<Change> Coalescer::on_changes(std::span<const Change> changes, std::int64_t now) {
+    std::vector<Change> due;
+    for (const Change& c : changes) {
+        Slot& s = slots_[static_cast<std::size_t>(entity_index(c.entity))];
+        if (!s.open || window_ms_ == 0) {
+            due.push_back(c);
+            s.open = window_ms_ > 0;
+            s.window_end = now + window_ms_;
+            continue;
+        }
+        if (s.pending) ++coalesced_;
+        s.pending = true;
+        s.rev = c.rev;
+        s.origin.add(c.origin);
+    }
+    return due;
+}
+
+std::vector<Change> Coalescer::on_timer(std::int64_t now) {
+    std::vector<Change> due;
+    for (Entity e : kTableEntities) {
+        Slot& s = slots_[static_cast<std::size_t>(entity_index(e))];
+        if (!s.open || s.window_end > now) continue;
+        if (!s.pending) {
+            s.open = false;
+            continue;
+        }
+        due.push_back({e, s.rev, s.origin.result()});
+        s.pending = false;
+        s.origin.clear();
+        s.window_end = now + window_ms_;
+    }
+    return due;
+}
+
+std::optional<std::int64_t> Coalescer::next_deadline() const {
+    std::optional<std::int64_t> next;
+    for (const Slot& s : slots_)
+        if (s.open && (!next || s.window_end < *next)) next = s.window_end;
+    return next;
+}
+
+}  // namespace livesync::wsd

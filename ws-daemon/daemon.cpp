@@ -1,0 +1,607 @@
+#include "daemon.hpp"
+
+#include <signal.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <optional>
+#include <stdexcept>
+#include <system_error>
+
+#include "log.hpp"
+
+namespace livesync::wsd {
+namespace {
+
+constexpr int kSseRetryMs = 2000;
+// How long a draining daemon waits for reconnect frames to flush before it exits anyway.
+constexpr std::int64_t kDrainFlushMs = 2000;
+// Inbound WebSocket data arrives in pieces of at most this size; the frame guard sums them.
+constexpr std::size_t kRxBufferBytes = 256;
+
+std::int64_t now_ms() {
+    timespec ts{};
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return static_cast<std::int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
+}
+
+std::optional<std::string> header(lws* wsi, lws_token_indexes token) {
+    int len = lws_hdr_total_length(wsi, token);
+    if (len <= 0) return std::nullopt;
+    std::string value(static_cast<std::size_t>(len) + 1, '\0');
+    if (lws_hdr_copy(wsi, value.data(), len + 1, token) < 0) return std::nullopt;
+    value.resize(static_cast<std::size_t>(len));
+    return value;
+}
+
+std::optional<std::string> custom_header(lws* wsi, const char* name) {
+    int nlen = static_cast<int>(std::strlen(name));
+    int len = lws_hdr_custom_length(wsi, name, nlen);
+    if (len <= 0) return std::nullopt;
+    std::string value(static_cast<std::size_t>(len) + 1, '\0');
+    if (lws_hdr_custom_copy(wsi, value.data(), len + 1, name, nlen) < 0) return std::nullopt;
+    value.resize(static_cast<std::size_t>(len));
+    return value;
+}
+
+Daemon* daemon_of(lws* wsi) {
+    return static_cast<Daemon*>(lws_context_user(lws_get_context(wsi)));
+}
+
+void remove_stale_socket(const std::string& path) {
+    struct stat st {};
+    if (::lstat(path.c_str(), &st) == 0 && S_ISSOCK(st.st_mode)) ::unlink(path.c_str());
+}
+
+std::uint32_t now_second() {
+    return static_cast<std::uint32_t>(now_ms() / 1000);
+}
+
+}  // namespace
+
+Daemon::Daemon(const Config& config)
+    : config_(config),
+      policy_(config.origins, config.allow_missing_origin_ws),
+      source_(config.database),
+      coalescer_(config.coalesce_ms),
+      random_(std::random_device{}()) {
+    if (!policy_.invalid().empty())
+        throw std::runtime_error("origins: '" + policy_.invalid().front() +
+                                 "' is not an origin (expected scheme://host[:port])");
+    if (config_.origins.empty()) throw std::runtime_error("origins: at least one origin is needed");
+
+    signal_fd_ = bind_signal_socket(config_.signal_socket);
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    sigterm_fd_ = Fd(::signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC));
+    if (!sigterm_fd_) throw std::system_error(errno, std::generic_category(), "signalfd");
+
+    if (auto r = source_.read()) revs_ = *r;
+    metrics_.revisions = revs_;
+
+    protocols_[0] = {
+        "livesync", &Daemon::http_callback, sizeof(Session), kRxBufferBytes, 0, nullptr, 0};
+    protocols_[1] = {"livesync-intake", &Daemon::intake_callback, 0, 0, 0, nullptr, 0};
+    protocols_[2] = {nullptr, nullptr, 0, 0, 0, nullptr, 0};
+
+    lws_context_creation_info info;
+    std::memset(&info, 0, sizeof info);
+    info.protocols = protocols_.data();
+    info.user = this;
+    info.gid = -1;
+    info.uid = -1;
+    info.timeout_secs = 10;
+    // Header tables are only held while a request is parsed (upgrades and event streams detach
+    // theirs), so a generous pool costs nothing at rest and avoids queueing connection storms.
+    info.max_http_header_pool = 1024;
+    info.max_http_header_data = 4096;
+    std::string listen_desc;
+    if (config_.wsd_port > 0) {
+        info.port = config_.wsd_port;
+        info.iface = "127.0.0.1";
+        info.options |= LWS_SERVER_OPTION_DISABLE_IPV6;
+        listen_desc = "127.0.0.1:" + std::to_string(config_.wsd_port);
+    } else {
+        info.port = 0;
+        info.iface = config_.wsd_socket.c_str();
+        info.options |= LWS_SERVER_OPTION_UNIX_SOCK;
+        remove_stale_socket(config_.wsd_socket);
+        listen_desc = "unix:" + config_.wsd_socket;
+    }
+    // The listening socket is created 0660: only nginx (same user or group) may connect.
+    mode_t old_mask = ::umask(0117);
+    context_ = LwsContext(lws_create_context(&info));
+    ::umask(old_mask);
+    if (!context_)
+        throw std::runtime_error("cannot listen on " + listen_desc + " (lws_create_context)");
+
+    lws_vhost* vhost = lws_get_vhost_by_name(context_.get(), "default");
+    for (Fd* fd : {&signal_fd_, &sigterm_fd_}) {
+        lws_sock_file_fd_type desc;
+        desc.filefd = fd->get();
+        if (!lws_adopt_descriptor_vhost(vhost, LWS_ADOPT_RAW_FILE_DESC, desc, "livesync-intake",
+                                        nullptr))
+            throw std::runtime_error("cannot adopt intake descriptor into the event loop");
+    }
+    signal_raw_ = signal_fd_.release();
+    sigterm_raw_ = sigterm_fd_.release();
+
+    safety_timer_.owner = coalesce_timer_.owner = heartbeat_timer_.owner = drain_timer_.owner =
+        this;
+    schedule(safety_timer_, &Daemon::on_safety_tick, config_.safety_tick_ms);
+    schedule(heartbeat_timer_, &Daemon::on_heartbeat_tick,
+             static_cast<std::int64_t>(config_.heartbeat_s) * 1000);
+
+    log_line(LogLevel::info, "listening",
+             "listen=" + listen_desc + " signal_socket=" + config_.signal_socket +
+                 " database=" + config_.database + " rev=" + std::to_string(revs_.global));
+}
+
+Daemon::~Daemon() {
+    // Connections close (and their callbacks run) before the state they use goes away.
+    context_.reset();
+    if (config_.wsd_port <= 0) remove_stale_socket(config_.wsd_socket);
+    remove_stale_socket(config_.signal_socket);
+}
+
+int Daemon::run() {
+    while (!stop_)
+        if (lws_service(context_.get(), 0) < 0) {
+            log_line(LogLevel::error, "event loop failed");
+            return 1;
+        }
+    log_line(LogLevel::info, "stopped");
+    return 0;
+}
+
+// --- lws callbacks ------------------------------------------------------------------------
+
+int Daemon::http_callback(lws* wsi, lws_callback_reasons reason, void* user, void* in,
+                          std::size_t len) {
+    auto* s = static_cast<Session*>(user);
+    switch (reason) {
+        case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
+            return daemon_of(wsi)->on_confirm_upgrade(wsi);
+        case LWS_CALLBACK_HTTP:
+            return daemon_of(wsi)->on_http_request(wsi, s, static_cast<const char*>(in));
+        case LWS_CALLBACK_ESTABLISHED:
+            daemon_of(wsi)->on_established(wsi, s);
+            return 0;
+        case LWS_CALLBACK_RECEIVE:
+            return daemon_of(wsi)->on_receive(wsi, s, len);
+        case LWS_CALLBACK_SERVER_WRITEABLE:
+        case LWS_CALLBACK_HTTP_WRITEABLE:
+            if (s && s->kind != SessionKind::none) return daemon_of(wsi)->on_writeable(wsi, s);
+            break;
+        case LWS_CALLBACK_CLOSED:
+        case LWS_CALLBACK_CLOSED_HTTP:
+            if (s) daemon_of(wsi)->on_closed(s);
+            return 0;
+        default:
+            break;
+    }
+    return lws_callback_http_dummy(wsi, reason, user, in, len);
+}
+
+int Daemon::intake_callback(lws* wsi, lws_callback_reasons reason, void*, void*, std::size_t) {
+    switch (reason) {
+        case LWS_CALLBACK_RAW_RX_FILE:
+            daemon_of(wsi)->on_intake_readable(lws_get_socket_fd(wsi));
+            return 0;
+        case LWS_CALLBACK_RAW_CLOSE_FILE: {
+            Daemon* d = daemon_of(wsi);
+            if (!d->stop_) log_line(LogLevel::error, "intake descriptor closed unexpectedly");
+            return 0;
+        }
+        default:
+            return 0;
+    }
+}
+
+int Daemon::on_confirm_upgrade(lws* wsi) {
+    auto uri = header(wsi, WSI_TOKEN_GET_URI);
+    if (!uri || *uri != "/ws") {
+        ++metrics_.refused(Refusal::not_found);
+        return respond(wsi, 404, "not_found", "no such endpoint") < 0 ? -1 : 1;
+    }
+    Verdict v = policy_.check_upgrade(header(wsi, WSI_TOKEN_ORIGIN));
+    if (v != Verdict::allow) {
+        ++metrics_.refused(Refusal::origin);
+        log_line(
+            LogLevel::info, "upgrade refused",
+            std::string("reason=") + (v == Verdict::missing_origin ? "missing_origin" : "origin"));
+        return respond(wsi, 403, "forbidden", "cross-origin WebSocket upgrades are not allowed") < 0
+                   ? -1
+                   : 1;
+    }
+    if (draining_) {
+        ++metrics_.refused(Refusal::draining);
+        return respond(wsi, 503, "unavailable", "the live-event service is restarting") < 0 ? -1
+                                                                                            : 1;
+    }
+    if (at_capacity()) {
+        ++metrics_.refused(Refusal::capacity);
+        return respond(wsi, 503, "unavailable", "too many live connections") < 0 ? -1 : 1;
+    }
+    return 0;
+}
+
+int Daemon::on_http_request(lws* wsi, Session* s, const char* path) {
+    bool get = lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) > 0;
+    std::string_view p = path ? path : "";
+    if (p == "/metrics" || p == "/events") {
+        if (!get) {
+            ++metrics_.refused(Refusal::method);
+            return respond(wsi, 405, "method_not_allowed", "only GET is allowed here");
+        }
+    } else {
+        ++metrics_.refused(Refusal::not_found);
+        return respond(wsi, 404, "not_found", "no such endpoint");
+    }
+    if (p == "/metrics") {
+        std::string body = render_prometheus(metrics_);
+        std::vector<unsigned char> buf(LWS_PRE + 512 + body.size());
+        unsigned char* start = buf.data() + LWS_PRE;
+        unsigned char* q = start;
+        unsigned char* end = buf.data() + buf.size();
+        std::string length = std::to_string(body.size());
+        if (lws_add_http_header_status(wsi, 200, &q, end) ||
+            lws_add_http_header_by_token(
+                wsi, WSI_TOKEN_HTTP_CONTENT_TYPE,
+                reinterpret_cast<const unsigned char*>("text/plain; version=0.0.4"), 25, &q, end) ||
+            lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH,
+                                         reinterpret_cast<const unsigned char*>(length.data()),
+                                         static_cast<int>(length.size()), &q, end) ||
+            lws_finalize_http_header(wsi, &q, end))
+            return -1;
+        std::memcpy(q, body.data(), body.size());
+        q += body.size();
+        int n = static_cast<int>(q - start);
+        if (lws_write(wsi, start, static_cast<std::size_t>(n), LWS_WRITE_HTTP_HEADERS) != n)
+            return -1;
+        return lws_http_transaction_completed(wsi) ? -1 : 0;
+    }
+
+    // /events
+    Verdict v = policy_.check_event_stream(header(wsi, WSI_TOKEN_ORIGIN),
+                                           custom_header(wsi, "sec-fetch-site:"));
+    if (v != Verdict::allow) {
+        ++metrics_.refused(v == Verdict::cross_site ? Refusal::cross_site : Refusal::origin);
+        log_line(LogLevel::info, "event stream refused",
+                 std::string("reason=") + (v == Verdict::cross_site ? "cross_site" : "origin"));
+        return respond(wsi, 403, "forbidden", "cross-site event streams are not allowed");
+    }
+    if (draining_) {
+        ++metrics_.refused(Refusal::draining);
+        return respond(wsi, 503, "unavailable", "the live-event service is restarting");
+    }
+    if (at_capacity()) {
+        ++metrics_.refused(Refusal::capacity);
+        return respond(wsi, 503, "unavailable", "too many live connections");
+    }
+    std::uint8_t pending = kPendingHello;
+    if (auto last = custom_header(wsi, "last-event-id:"))
+        if (parse_last_event_id(*last) != revs_.global) pending |= kPendingCatchUp;
+
+    unsigned char buf[LWS_PRE + 512];
+    unsigned char* start = buf + LWS_PRE;
+    unsigned char* q = start;
+    unsigned char* end = buf + sizeof buf;
+    if (lws_add_http_common_headers(wsi, HTTP_STATUS_OK, "text/event-stream",
+                                    LWS_ILLEGAL_HTTP_CONTENT_LEN, &q, end) ||
+        lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CACHE_CONTROL,
+                                     reinterpret_cast<const unsigned char*>("no-store"), 8, &q,
+                                     end) ||
+        lws_add_http_header_by_name(wsi,
+                                    reinterpret_cast<const unsigned char*>("x-accel-buffering:"),
+                                    reinterpret_cast<const unsigned char*>("no"), 2, &q, end) ||
+        lws_finalize_write_http_header(wsi, start, &q, end))
+        return -1;
+    // From here on the stream is immortal and its header table is released. (Not
+    // lws_http_mark_sse: nginx speaks HTTP/1.1 to us, and in 4.1.6 that call logs an error for
+    // a stream that is not an HTTP/2 substream.)
+    lws_http_headers_detach(wsi);
+    lws_set_timeout(wsi, NO_PENDING_TIMEOUT, 0);
+    link(wsi, s, SessionKind::sse, pending);
+    return 0;
+}
+
+void Daemon::on_established(lws* wsi, Session* s) {
+    link(wsi, s, SessionKind::ws, kPendingHello);
+}
+
+int Daemon::on_receive(lws* wsi, Session* s, std::size_t len) {
+    if (!s || s->kind != SessionKind::ws) return 0;
+    auto verdict = s->guard.on_piece(len, lws_is_first_fragment(wsi) != 0, now_second(),
+                                     static_cast<std::uint32_t>(config_.client_frame_limit),
+                                     static_cast<std::uint16_t>(config_.client_frames_per_second));
+    if (verdict == FrameGuard::Verdict::ok) return 0;
+    bool large = verdict == FrameGuard::Verdict::too_large;
+    ++metrics_.refused(large ? Refusal::frame_size : Refusal::frame_rate);
+    const char* why = large ? "frame too large" : "too many frames";
+    lws_close_reason(wsi,
+                     large ? LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE : LWS_CLOSE_STATUS_POLICY_VIOLATION,
+                     reinterpret_cast<unsigned char*>(const_cast<char*>(why)), std::strlen(why));
+    return -1;
+}
+
+void Daemon::on_closed(Session* s) {
+    if (s->kind == SessionKind::none) return;
+    --metrics_.open[static_cast<std::size_t>(s->kind == SessionKind::ws ? Transport::ws
+                                                                        : Transport::sse)];
+    lws_dll2_remove(&s->link);
+    s->kind = SessionKind::none;
+    if (draining_ && sessions_.count == 0) stop_ = true;
+}
+
+void Daemon::link(lws* wsi, Session* s, SessionKind kind, std::uint8_t pending) {
+    s->wsi = wsi;
+    s->kind = kind;
+    s->pending = pending;
+    s->merged = 0;
+    lws_dll2_add_tail(&s->link, &sessions_);
+    auto t = static_cast<std::size_t>(kind == SessionKind::ws ? Transport::ws : Transport::sse);
+    ++metrics_.open[t];
+    ++metrics_.accepted[t];
+    lws_callback_on_writable(wsi);
+}
+
+bool Daemon::at_capacity() const {
+    return sessions_.count >= static_cast<std::uint32_t>(config_.max_connections);
+}
+
+// --- writing ------------------------------------------------------------------------------
+
+std::size_t Daemon::compose_refresh(Session* s, char* out, std::int64_t& rev) {
+    std::span<char> buf(out, kMaxFrameBytes);
+    if (s->pending & kPendingCatchUp) {
+        s->pending &= static_cast<std::uint8_t>(~(kPendingCatchUp | kPendingEntities));
+        s->merged = 0;
+        rev = revs_.global;
+        return format_refresh(buf, Entity::all, rev, {});
+    }
+    std::uint8_t entities = s->pending & kPendingEntities;
+    if (entities == kPendingEntities) {
+        rev = 0;
+        for (const auto& a : announced_) rev = std::max(rev, a.rev);
+        bool same = s->merged == 0 && !announced_[0].origin.empty() &&
+                    announced_[0].origin == announced_[1].origin &&
+                    announced_[0].origin == announced_[2].origin;
+        s->pending &= static_cast<std::uint8_t>(~kPendingEntities);
+        s->merged = 0;
+        return format_refresh(buf, Entity::all, rev,
+                              same ? announced_[0].origin : std::string_view());
+    }
+    for (Entity e : kTableEntities) {
+        auto bit = static_cast<std::uint8_t>(1u << entity_index(e));
+        if (!(entities & bit)) continue;
+        const Announced& a = announced_[static_cast<std::size_t>(entity_index(e))];
+        bool merged = s->merged & bit;
+        s->pending &= static_cast<std::uint8_t>(~bit);
+        s->merged &= static_cast<std::uint8_t>(~bit);
+        rev = a.rev;
+        return format_refresh(buf, e, a.rev,
+                              merged ? std::string_view() : std::string_view(a.origin));
+    }
+    return 0;
+}
+
+int Daemon::on_writeable(lws* wsi, Session* s) {
+    if (!s->pending) return 0;
+    bool ws = s->kind == SessionKind::ws;
+    if (s->pending & kPendingClose) {
+        if (ws)
+            lws_close_reason(wsi, LWS_CLOSE_STATUS_GOINGAWAY,
+                             reinterpret_cast<unsigned char*>(const_cast<char*>("restarting")), 10);
+        return -1;
+    }
+    char json[kMaxFrameBytes];
+    std::size_t n = 0;
+    const char* event = "refresh";
+    std::int64_t id = revs_.global;
+    int retry = 0;
+    bool heartbeat = false;
+    if (s->pending & kPendingReconnect) {
+        int after = std::uniform_int_distribution<int>(0, config_.drain_ms)(random_);
+        n = format_reconnect({json, sizeof json}, after);
+        event = "reconnect";
+        retry = std::max(after, 1);
+        s->pending = kPendingClose;
+    } else if (s->pending & kPendingHello) {
+        n = format_hello({json, sizeof json}, revs_);
+        event = "hello";
+        retry = kSseRetryMs;
+        s->pending &= static_cast<std::uint8_t>(~kPendingHello);
+    } else if (s->pending & (kPendingCatchUp | kPendingEntities)) {
+        n = compose_refresh(s, json, id);  // a refresh's SSE id is its own rev
+    } else {
+        heartbeat = true;
+    }
+    s->pending &= static_cast<std::uint8_t>(~kPendingHeartbeat);  // any frame proves liveness
+
+    unsigned char* start = frame_ + LWS_PRE;
+    std::size_t len = 0;
+    lws_write_protocol mode = ws ? LWS_WRITE_TEXT : LWS_WRITE_HTTP;
+    if (heartbeat && ws) {
+        mode = LWS_WRITE_PING;
+    } else if (heartbeat) {
+        auto hb = sse_heartbeat();
+        std::memcpy(start, hb.data(), hb.size());
+        len = hb.size();
+    } else if (ws) {
+        std::memcpy(start, json, n);
+        len = n;
+    } else {
+        len = format_sse_event({reinterpret_cast<char*>(start), kMaxFrameBytes + 64}, event, id,
+                               {json, n}, retry);
+    }
+    if (lws_write(wsi, start, len, mode) < static_cast<int>(len)) {
+        ++metrics_.dropped(Drop::write_failed);
+        return -1;
+    }
+    ++metrics_.frames_out[static_cast<std::size_t>(ws ? Transport::ws : Transport::sse)];
+    if (s->pending) lws_callback_on_writable(wsi);
+    return 0;
+}
+
+int Daemon::respond(lws* wsi, unsigned status, const char* code, const char* message) {
+    char body[256];
+    int body_len = std::snprintf(
+        body, sizeof body, "{\"error\":{\"code\":\"%s\",\"message\":\"%s\",\"details\":null}}\n",
+        code, message);
+    unsigned char buf[LWS_PRE + 1024];
+    unsigned char* start = buf + LWS_PRE;
+    unsigned char* q = start;
+    unsigned char* end = buf + sizeof buf - static_cast<std::size_t>(body_len) - 1;
+    std::string length = std::to_string(body_len);
+    auto add = [&](lws_token_indexes t, const char* v) {
+        return lws_add_http_header_by_token(wsi, t, reinterpret_cast<const unsigned char*>(v),
+                                            static_cast<int>(std::strlen(v)), &q, end);
+    };
+    if (lws_add_http_header_status(wsi, status, &q, end) ||
+        add(WSI_TOKEN_HTTP_CONTENT_TYPE, "application/json") ||
+        add(WSI_TOKEN_HTTP_CONTENT_LENGTH, length.c_str()) ||
+        add(WSI_TOKEN_HTTP_CACHE_CONTROL, "no-store") ||
+        (status == 405 && add(WSI_TOKEN_HTTP_ALLOW, "GET")) ||
+        (status == 503 && add(WSI_TOKEN_HTTP_RETRY_AFTER, "2")) ||
+        lws_finalize_http_header(wsi, &q, end))
+        return -1;
+    std::memcpy(q, body, static_cast<std::size_t>(body_len));
+    q += body_len;
+    int n = static_cast<int>(q - start);
+    if (lws_write(wsi, start, static_cast<std::size_t>(n), LWS_WRITE_HTTP_HEADERS) != n) return -1;
+    return lws_http_transaction_completed(wsi) ? -1 : 0;
+}
+
+// --- intake, coalescing, announcing -------------------------------------------------------
+
+void Daemon::on_intake_readable(int fd) {
+    if (fd == sigterm_raw_) {
+        signalfd_siginfo info{};
+        while (::read(fd, &info, sizeof info) == static_cast<ssize_t>(sizeof info)) {
+            if (draining_) {
+                log_line(LogLevel::warn, "second stop signal: exiting now");
+                stop_ = true;
+                return;
+            }
+            log_line(LogLevel::info, "stop signal: draining",
+                     "signal=" + std::to_string(info.ssi_signo) +
+                         " connections=" + std::to_string(sessions_.count));
+            begin_drain();
+        }
+        return;
+    }
+    DrainResult r = drain_signals(fd, ledger_);
+    metrics_.signals_in += r.ok;
+    metrics_.signals_malformed += r.malformed;
+    refresh_revisions();
+}
+
+void Daemon::refresh_revisions() {
+    ++metrics_.revision_reads;
+    auto r = source_.read();
+    if (!r) {
+        ++metrics_.revision_read_failures;
+        return;
+    }
+    if (*r == revs_) return;
+    std::vector<Change> changes = ledger_.diff(revs_, *r);
+    revs_ = *r;
+    metrics_.revisions = revs_;
+    announce(coalescer_.on_changes(changes, now_ms()));
+    metrics_.coalesced = coalescer_.coalesced();
+    arm_coalesce_timer();
+}
+
+void Daemon::announce(const std::vector<Change>& changes) {
+    if (changes.empty()) return;
+    std::uint8_t bits = 0;
+    for (const Change& c : changes) {
+        auto i = static_cast<std::size_t>(entity_index(c.entity));
+        announced_[i] = {c.rev, c.origin};
+        ++metrics_.events[i];
+        bits |= static_cast<std::uint8_t>(1u << i);
+    }
+    if (draining_) return;
+    lws_start_foreach_dll_safe(lws_dll2*, d, next, sessions_.head) {
+        Session* s = lws_container_of(d, Session, link);
+        s->merged |= s->pending & bits;
+        s->pending |= bits;
+        lws_callback_on_writable(s->wsi);
+    }
+    lws_end_foreach_dll_safe(d, next);
+}
+
+void Daemon::arm_coalesce_timer() {
+    if (auto deadline = coalescer_.next_deadline())
+        schedule(coalesce_timer_, &Daemon::on_coalesce_timer,
+                 std::max<std::int64_t>(0, *deadline - now_ms()));
+}
+
+void Daemon::schedule(Timer& t, void (*cb)(lws_sorted_usec_list_t*), std::int64_t delay_ms) {
+    lws_sul_schedule(context_.get(), 0, &t.sul, cb, delay_ms * LWS_US_PER_MS);
+}
+
+void Daemon::on_coalesce_timer(lws_sorted_usec_list_t* sul) {
+    Daemon* d = reinterpret_cast<Timer*>(sul)->owner;
+    d->announce(d->coalescer_.on_timer(now_ms()));
+    d->arm_coalesce_timer();
+}
+
+void Daemon::on_safety_tick(lws_sorted_usec_list_t* sul) {
+    Daemon* d = reinterpret_cast<Timer*>(sul)->owner;
+    d->refresh_revisions();
+    d->schedule(d->safety_timer_, &Daemon::on_safety_tick, d->config_.safety_tick_ms);
+}
+
+void Daemon::on_heartbeat_tick(lws_sorted_usec_list_t* sul) {
+    Daemon* d = reinterpret_cast<Timer*>(sul)->owner;
+    // A subscriber whose previous heartbeat is still unsent has not accepted a single frame for
+    // a whole period: its socket is stuck, so it is dropped rather than waited for.
+    lws_start_foreach_dll_safe(lws_dll2*, n, next, d->sessions_.head) {
+        Session* s = lws_container_of(n, Session, link);
+        if (s->pending & kPendingHeartbeat) {
+            ++d->metrics_.dropped(Drop::stalled);
+            lws_set_timeout(s->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+        } else {
+            s->pending |= kPendingHeartbeat;
+            lws_callback_on_writable(s->wsi);
+        }
+    }
+    lws_end_foreach_dll_safe(n, next);
+    d->schedule(d->heartbeat_timer_, &Daemon::on_heartbeat_tick,
+                static_cast<std::int64_t>(d->config_.heartbeat_s) * 1000);
+}
+
+void Daemon::begin_drain() {
+    draining_ = true;
+    metrics_.draining = true;
+    if (sessions_.count == 0) {
+        stop_ = true;
+        return;
+    }
+    lws_start_foreach_dll_safe(lws_dll2*, n, next, sessions_.head) {
+        Session* s = lws_container_of(n, Session, link);
+        s->pending = kPendingReconnect;
+        s->merged = 0;
+        lws_callback_on_writable(s->wsi);
+    }
+    lws_end_foreach_dll_safe(n, next);
+    schedule(drain_timer_, &Daemon::on_drain_deadline, kDrainFlushMs);
+}
+
+void Daemon::on_drain_deadline(lws_sorted_usec_list_t* sul) {
+    Daemon* d = reinterpret_cast<Timer*>(sul)->owner;
+    log_line(LogLevel::warn, "drain deadline reached",
+             "connections=" + std::to_string(d->sessions_.count));
+    d->stop_ = true;
+}
+
+}  // namespace livesync::wsd

@@ -1,0 +1,110 @@
+// The live-event daemon: one libwebsockets context on one thread, serving
+//   /ws      WebSocket subscribers        /events  Server-Sent Events subscribers
+//   /metrics Prometheus counters (local-only: nginx proxies just /ws and /events)
+// and, adopted into the same event loop, the signal datagram socket and a signalfd for
+// SIGTERM/SIGINT. Data flows one way: datagram → intake (revision read, diff) → coalescer →
+// announce (set pending bits) → WRITEABLE callbacks → one frame each.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "coalescer.hpp"
+#include "config.hpp"
+#include "fd.hpp"
+#include "intake.hpp"
+#include "lws_context.hpp"
+#include "messages.hpp"
+#include "metrics.hpp"
+#include "origin_policy.hpp"
+#include "session.hpp"
+
+namespace livesync::wsd {
+
+class Daemon {
+  public:
+    // Binds the signal socket, opens the listener (wsd_socket, or 127.0.0.1:wsd_port) and reads
+    // the revisions once. Throws std::runtime_error / std::system_error naming what failed.
+    // SIGTERM and SIGINT must already be blocked in the calling thread (see main.cpp).
+    explicit Daemon(const Config& config);
+    Daemon(const Daemon&) = delete;
+    Daemon& operator=(const Daemon&) = delete;
+    ~Daemon();
+
+    // Serves until a graceful drain finishes (first SIGTERM/SIGINT) or a second signal arrives.
+    // Returns the process exit code.
+    int run();
+
+  private:
+    struct Timer {
+        lws_sorted_usec_list_t sul;  // first member: the sul callback casts back to Timer
+        Daemon* owner;
+    };
+    struct Announced {
+        std::int64_t rev = 0;
+        std::string origin;
+    };
+
+    static int http_callback(lws* wsi, lws_callback_reasons reason, void* user, void* in,
+                             std::size_t len);
+    static int intake_callback(lws* wsi, lws_callback_reasons reason, void* user, void* in,
+                               std::size_t len);
+
+    // lws event handlers (return what the lws callback returns).
+    int on_confirm_upgrade(lws* wsi);
+    int on_http_request(lws* wsi, Session* s, const char* path);
+    void on_established(lws* wsi, Session* s);
+    int on_receive(lws* wsi, Session* s, std::size_t len);
+    int on_writeable(lws* wsi, Session* s);
+    void on_closed(Session* s);
+    void on_intake_readable(int fd);
+
+    // Intake → coalescer → announce.
+    void refresh_revisions();
+    void announce(const std::vector<Change>& changes);
+    void arm_coalesce_timer();
+
+    // Timers.
+    void schedule(Timer& t, void (*cb)(lws_sorted_usec_list_t*), std::int64_t delay_ms);
+    static void on_coalesce_timer(lws_sorted_usec_list_t* sul);
+    static void on_safety_tick(lws_sorted_usec_list_t* sul);
+    static void on_heartbeat_tick(lws_sorted_usec_list_t* sul);
+    static void on_drain_deadline(lws_sorted_usec_list_t* sul);
+
+    void begin_drain();
+    void link(lws* wsi, Session* s, SessionKind kind, std::uint8_t pending);
+    bool at_capacity() const;
+    int respond(lws* wsi, unsigned status, const char* code, const char* message);
+    // Writes the next refresh due on `s` into `out`, clears its bits and sets `rev` to its rev.
+    std::size_t compose_refresh(Session* s, char* out, std::int64_t& rev);
+
+    Config config_;
+    OriginPolicy policy_;
+    RevisionSource source_;
+    SignalLedger ledger_;
+    Coalescer coalescer_;
+    Metrics metrics_;
+    Revisions revs_;
+    std::array<Announced, kTableEntityCount> announced_;
+    lws_dll2_owner_t sessions_{};
+    std::mt19937 random_;
+    bool draining_ = false;
+    bool stop_ = false;
+    Fd signal_fd_;   // the datagram socket, until adopted by lws
+    Fd sigterm_fd_;  // signalfd for SIGTERM/SIGINT, until adopted by lws
+    int signal_raw_ = -1;
+    int sigterm_raw_ = -1;
+    Timer coalesce_timer_{};
+    Timer safety_timer_{};
+    Timer heartbeat_timer_{};
+    Timer drain_timer_{};
+    std::array<lws_protocols, 3> protocols_{};
+    alignas(16) unsigned char frame_[LWS_PRE + kMaxFrameBytes + 64];
+    // Last member: destroyed first, so lws's CLOSED callbacks still see the state above.
+    LwsContext context_;
+};
+
+}  // namespace livesync::wsd

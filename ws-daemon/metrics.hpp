@@ -1,0 +1,53 @@
+// The daemon's counters, rendered in Prometheus text format for GET /metrics on the daemon's own
+// socket (local-only: nginx does not proxy that path). Plain integers: one thread updates and
+// renders them.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+
+#include "change.hpp"
+#include "revisions.hpp"
+
+namespace livesync::wsd {
+
+enum class Transport { ws, sse };
+enum class Refusal {
+    origin,
+    cross_site,
+    capacity,
+    draining,
+    frame_size,
+    frame_rate,
+    method,
+    not_found
+};
+enum class Drop { stalled, write_failed };
+inline constexpr int kTransportCount = 2;
+inline constexpr int kRefusalCount = 8;
+inline constexpr int kDropCount = 2;
+
+struct Metrics {
+    std::array<std::uint64_t, kTransportCount> open{};        // gauge
+    std::array<std::uint64_t, kTransportCount> accepted{};    // counter
+    std::array<std::uint64_t, kTransportCount> frames_out{};  // counter (events and heartbeats)
+    std::uint64_t signals_in = 0;
+    std::uint64_t signals_malformed = 0;
+    std::uint64_t revision_reads = 0;
+    std::uint64_t revision_read_failures = 0;
+    std::array<std::uint64_t, kTableEntityCount> events{};  // announcements per entity
+    std::uint64_t coalesced = 0;
+    std::array<std::uint64_t, kDropCount> drops{};
+    std::array<std::uint64_t, kRefusalCount> refusals{};
+    Revisions revisions;
+    bool draining = false;
+
+    std::uint64_t& refused(Refusal r) { return refusals[static_cast<std::size_t>(r)]; }
+    std::uint64_t& dropped(Drop d) { return drops[static_cast<std::size_t>(d)]; }
+};
+
+// Renders every counter with # HELP / # TYPE lines.
+std::string render_prometheus(const Metrics& m);
+
+}  // namespace livesync::wsd
