@@ -80,7 +80,8 @@ export class EntityCard {
 
   /** A newer version of the row. own: it is the answer to our own save (no highlight). */
   update(row, { own = false } = {}) {
-    if (row.rev === this.row.rev && !own) return;
+    // Revisions only grow: an older copy (a list fetched before our own save) changes nothing.
+    if (!own && row.rev <= this.row.rev) return;
     const changed = row.rev !== this.row.rev;
     this.row = row;
     this.render();

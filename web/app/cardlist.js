@@ -115,7 +115,8 @@ export class CardList {
     for (const k of ['description', 'owner']) if (body[k] === '') delete body[k];
     const row = await this.ctx.api.mutate('POST', `/api/${this.kind}`, body);
     if (!this.items.some((r) => r.id === row.id)) {
-      this.setItems([...this.items, row].sort((a, b) => a.id - b.id));
+      const current = this.items.map((r) => this.cards.get(r.id)?.row ?? r);
+      this.setItems([...current, row].sort((a, b) => a.id - b.id));
     }
     this.ctx.notices.show(`Created ${this.def.noun} “${row.name}”.`);
     this.form.setValues({});
