@@ -6,12 +6,9 @@
 
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import path from 'node:path';
-import { Stack, BUILD_DIR } from './stack.js';
+import { Stack } from './stack.js';
 import { Browser, sleep } from './browser.js';
 
-const hasDaemon = fs.existsSync(path.join(BUILD_DIR, 'ws-daemon', 'livesync-wsd'));
 const stacks = [];
 let browser;
 
@@ -20,14 +17,14 @@ after(async () => {
   for (const s of stacks) await s.stop();
 });
 
-async function setup(block, daemon = true) {
-  const stack = await new Stack({ block, daemon }).start();
+async function setup(block) {
+  const stack = await new Stack({ block }).start();
   stacks.push(stack);
   browser ??= await Browser.launch();
   return stack;
 }
 
-test('with /ws refused by the proxy the client switches to SSE, is live and gets changes', { skip: !hasDaemon && 'no daemon built' }, async () => {
+test('with /ws refused by the proxy the client switches to SSE, is live and gets changes', async () => {
   const stack = await setup(['ws']);
   const p = await stack.api('POST', '/api/projects', { name: 'Before' });
   const t = await browser.tab(`${stack.origin}/?live_base_ms=100&live_cap_ms=200`);
@@ -51,7 +48,7 @@ test('with /ws refused by the proxy the client switches to SSE, is live and gets
 });
 
 test('with /ws and /events refused it polls /api/revisions and shows changes', async () => {
-  const stack = await setup(['ws', 'events'], hasDaemon);
+  const stack = await setup(['ws', 'events']);
   const p = await stack.api('POST', '/api/projects', { name: 'Polled' });
   const t = await browser.tab(`${stack.origin}/?live_base_ms=100&live_cap_ms=200&live_poll_ms=2000&live_retry_ms=600000`);
   await t.waitPill('Polling', 20000);
@@ -68,7 +65,7 @@ test('with /ws and /events refused it polls /api/revisions and shows changes', a
   await t.page.close();
 });
 
-test('from polling it returns to live once the proxy lets WebSockets through again', { skip: !hasDaemon && 'no daemon built' }, async () => {
+test('from polling it returns to live once the proxy lets WebSockets through again', async () => {
   const stack = await setup([]);
   const t = await browser.tab(`${stack.origin}/api/health`);
   await t.page.evaluate(() => sessionStorage.setItem('livesync.transport', 'poll'));
