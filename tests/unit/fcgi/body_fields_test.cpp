@@ -1,0 +1,115 @@
+#include "api/body_fields.hpp"
+
+#include <catch2/catch.hpp>
+
+#include "api/field_rules.hpp"
+#include "http/api_error.hpp"
+
+using namespace livesync;
+using namespace livesync::api;
+using nlohmann::json;
+
+namespace {
+
+json details_of(Entity e, const json& body, Mode mode) {
+    store::Row row;
+    try {
+        apply_fields(e, body, row, mode);
+    } catch (const http::ApiError& err) {
+        CHECK(err.kind == http::ErrorKind::validation_failed);
+        return err.details;
+    }
+    return json::object();
+}
+
+}  // namespace
+
+TEST_CASE("a valid create fills the row; omitted fields keep their defaults") {
+    store::Row row;
+    apply_fields(
+        Entity::solutions,
+        {{"name", "S"}, {"project_id", 3}, {"phases", {{{"name", "build"}, {"enabled", false}}}}},
+        row, Mode::create);
+    CHECK(row.name == "S");
+    CHECK(row.parent_id == 3);
+    CHECK(row.status == "planned");
+    CHECK(row.phases == (store::kAllPhases & ~*store::phase_bit("build")));
+}
+
+TEST_CASE("every bad field is reported at once, by name") {
+    json d = details_of(Entity::projects,
+                        {{"name", std::string(201, 'x')},
+                         {"status", "nope"},
+                         {"rev", 3},
+                         {"owner", 5},
+                         {"color", "red"}},
+                        Mode::patch);
+    CHECK(d.size() == 5);
+    CHECK(d.contains("name"));
+    CHECK(d.contains("status"));
+    CHECK(d["rev"] == "is read-only");
+    CHECK(d["owner"] == "must be a string");
+    CHECK(d["color"] == "unknown field");
+}
+
+TEST_CASE("create requires a name and the parent id") {
+    json d = details_of(Entity::subcomponents, json::object(), Mode::create);
+    CHECK(d["name"] == "is required");
+    CHECK(d["solution_id"] == "is required");
+    CHECK(details_of(Entity::solutions, {{"name", "x"}, {"project_id", "1"}}, Mode::create)
+              .contains("project_id"));
+}
+
+TEST_CASE("names are 1 to 200 code points and not blank") {
+    std::string two_hundred_emoji;
+    for (int i = 0; i < 200; ++i) two_hundred_emoji += "\xF0\x9F\x98\x80";
+    CHECK(code_points(two_hundred_emoji) == 200);
+    CHECK_FALSE(check_name(two_hundred_emoji));
+    CHECK(check_name(two_hundred_emoji + "x"));
+    CHECK(check_name(""));
+    CHECK(check_name(" \t "));
+}
+
+TEST_CASE("phases must name catalogue phases once each with boolean enabled") {
+    CHECK(details_of(Entity::solutions, {{"phases", {{{"name", "launch"}, {"enabled", true}}}}},
+                     Mode::patch)
+              .contains("phases[0].name"));
+    CHECK(details_of(Entity::solutions, {{"phases", {{{"name", "build"}, {"enabled", 1}}}}},
+                     Mode::patch)
+              .contains("phases[0].enabled"));
+    CHECK(details_of(
+              Entity::solutions,
+              {{"phases",
+                {{{"name", "build"}, {"enabled", true}}, {{"name", "build"}, {"enabled", false}}}}},
+              Mode::patch)
+              .contains("phases[1].name"));
+    CHECK(details_of(Entity::projects, {{"phases", json::array()}}, Mode::patch)["phases"] ==
+          "unknown field");
+}
+
+TEST_CASE("checklist items may only reference ids of this checklist, once") {
+    json errors = json::object();
+    std::vector<store::ChecklistItem> current = {{5, "a", false}};
+    auto items =
+        parse_checklist(json::parse(R"([{"id":5,"label":"a2","done":true},{"label":"b"}])"),
+                        current, "items", errors);
+    CHECK(errors.empty());
+    REQUIRE(items.size() == 2);
+    CHECK(items[0] == store::ChecklistItem{5, "a2", true});
+    CHECK(items[1] == store::ChecklistItem{0, "b", false});
+
+    parse_checklist(
+        json::parse(
+            R"([{"id":6,"label":"x"},{"id":5,"label":"y"},{"id":5,"label":"z"},{"done":true}])"),
+        current, "items", errors);
+    CHECK(errors.contains("items[0].id"));
+    CHECK(errors.contains("items[2].id"));
+    CHECK(errors.contains("items[3].label"));
+}
+
+TEST_CASE("bodies must be one JSON object") {
+    CHECK_THROWS_AS(parse_object("[1]"), http::ApiError);
+    CHECK_THROWS_AS(parse_object("{\"a\":"), http::ApiError);
+    CHECK_THROWS_AS(parse_object("\"\xff\""), http::ApiError);
+    CHECK(parse_object("{}").empty());
+}

@@ -1,0 +1,158 @@
+#include "store/store.hpp"
+
+#include <catch2/catch.hpp>
+
+#include "store/schema.hpp"
+#include "temp_dir.hpp"
+
+using namespace livesync;
+using namespace livesync::store;
+
+namespace {
+
+Config config_in(const TempDir& dir) {
+    Config c;
+    c.database = dir.file("t.db");
+    c.busy_timeout_ms = 50;
+    return c;
+}
+
+Row named(const std::string& name, std::int64_t parent = 0) {
+    Row r;
+    r.name = name;
+    r.parent_id = parent;
+    return r;
+}
+
+std::int64_t create(Store& store, Entity e, Row row) {
+    WriteTransaction tx(store);
+    store.insert(tx, e, row);
+    tx.commit();
+    return row.id;
+}
+
+}  // namespace
+
+TEST_CASE("a new database is migrated to the current schema with zero revisions") {
+    TempDir dir;
+    Store store(config_in(dir));
+    CHECK(store.revisions() == Revisions{});
+    Db db(dir.file("t.db"), SQLITE_OPEN_READONLY);
+    Stmt v(db, "PRAGMA user_version");
+    REQUIRE(v.step());
+    CHECK(v.int64(0) == current_schema_version());
+}
+
+TEST_CASE("each committed transaction bumps the global revision once and stamps touched entities") {
+    TempDir dir;
+    Store store(config_in(dir));
+    std::int64_t p = create(store, Entity::projects, named("p"));
+    CHECK(store.revisions() == Revisions{1, 1, 0, 0});
+    {
+        WriteTransaction tx(store);
+        Row a = named("a", p), b = named("b", p);
+        store.insert(tx, Entity::solutions, a);
+        store.insert(tx, Entity::solutions, b);
+        tx.commit();
+        CHECK(a.rev == 2);
+        CHECK(b.rev == 2);
+    }
+    CHECK(store.revisions() == Revisions{2, 1, 2, 0});
+}
+
+TEST_CASE("a transaction that is not committed leaves no trace") {
+    TempDir dir;
+    Store store(config_in(dir));
+    {
+        WriteTransaction tx(store);
+        Row r = named("lost");
+        store.insert(tx, Entity::projects, r);
+    }
+    CHECK(store.list(Entity::projects, std::nullopt).empty());
+    CHECK(store.revisions() == Revisions{});
+}
+
+TEST_CASE("deleting a project cascades to its solutions, subcomponents and checklist items") {
+    TempDir dir;
+    Store store(config_in(dir));
+    std::int64_t p = create(store, Entity::projects, named("p"));
+    std::int64_t s = create(store, Entity::solutions, named("s", p));
+    Row sub = named("c", s);
+    sub.checklist = {{0, "one", false}, {0, "two", true}};
+    create(store, Entity::subcomponents, sub);
+
+    WriteTransaction tx(store);
+    DeleteResult result = store.remove(tx, Entity::projects, p);
+    tx.commit();
+    CHECK(result.found);
+    CHECK(result.cascaded);
+    CHECK(store.list(Entity::solutions, std::nullopt).empty());
+    CHECK(store.list(Entity::subcomponents, std::nullopt).empty());
+    Revisions r = store.revisions();
+    CHECK(r.projects == r.global);
+    CHECK(r.solutions == r.global);
+    CHECK(r.subcomponents == r.global);
+}
+
+TEST_CASE("a checklist rewrite keeps listed ids, adds new items and drops omitted ones") {
+    TempDir dir;
+    Store store(config_in(dir));
+    std::int64_t p = create(store, Entity::projects, named("p"));
+    std::int64_t s = create(store, Entity::solutions, named("s", p));
+    Row sub = named("c", s);
+    sub.checklist = {{0, "one", false}, {0, "two", false}, {0, "three", false}};
+    std::int64_t id = create(store, Entity::subcomponents, sub);
+
+    Row row = *store.find(Entity::subcomponents, id);
+    std::int64_t two = row.checklist[1].id;
+    row.checklist = {{two, "two!", true}, {0, "four", false}};
+    {
+        WriteTransaction tx(store);
+        store.update(tx, Entity::subcomponents, row);
+        tx.commit();
+    }
+    Row after = *store.find(Entity::subcomponents, id);
+    REQUIRE(after.checklist.size() == 2);
+    CHECK(after.checklist[0] == ChecklistItem{two, "two!", true});
+    CHECK(after.checklist[1].label == "four");
+    CHECK(after.checklist[1].id > two);
+    CHECK(store.list(Entity::subcomponents, s).at(0).checklist == after.checklist);
+}
+
+TEST_CASE("ids are never reused after a delete") {
+    TempDir dir;
+    Store store(config_in(dir));
+    std::int64_t first = create(store, Entity::projects, named("a"));
+    {
+        WriteTransaction tx(store);
+        store.remove(tx, Entity::projects, first);
+        tx.commit();
+    }
+    CHECK(create(store, Entity::projects, named("b")) > first);
+}
+
+TEST_CASE("strings with SQL metacharacters and NULs are stored verbatim") {
+    TempDir dir;
+    Store store(config_in(dir));
+    Row r = named("'; DROP TABLE projects; --");
+    r.description = std::string("a\0b\"c", 5);
+    std::int64_t id = create(store, Entity::projects, r);
+    Row back = *store.find(Entity::projects, id);
+    CHECK(back.name == r.name);
+    CHECK(back.description == r.description);
+}
+
+TEST_CASE("a write waits busy_timeout for a lock held elsewhere, then fails as transient") {
+    TempDir dir;
+    Store store(config_in(dir));
+    Db other(dir.file("t.db"), SQLITE_OPEN_READWRITE);
+    other.exec("BEGIN IMMEDIATE");
+    try {
+        WriteTransaction tx(store);
+        FAIL("expected SQLITE_BUSY");
+    } catch (const SqliteError& e) {
+        CHECK(e.is_transient());
+    }
+    CHECK(store.list(Entity::projects, std::nullopt).empty());  // reads still work
+    other.exec("ROLLBACK");
+}
