@@ -49,6 +49,11 @@ test('an edit in one tab appears in the other without reload: one refetch there,
   assert.equal(a.count('/api/projects', since, 'PATCH'), 1);
   assert.equal(a.count('/api/projects', since, 'GET'), 0, 'no refetch in the editing tab');
   assert.ok(await b.page.locator(`.card[data-id="${p.id}"].flash`).count(), 'the changed row is highlighted');
+  // No reload loop: once settled, neither tab asks for anything more.
+  const quiet = Date.now();
+  await sleep(2000);
+  assert.equal(a.count('/api/', quiet) + b.count('/api/', quiet), 0, 'idle tabs stay idle');
+  assert.equal(a.count('/', since, 'GET') - a.count('/api/', since, 'GET'), 0, 'no page reload in the editing tab');
   await a.page.close();
   await b.page.close();
 });
@@ -104,7 +109,7 @@ test('an edit form open on a row that changes underneath tells the user; saving 
 test('invalid input shows the server\'s message beside the field', async () => {
   const a = await browser.tab(url('/'));
   await a.page.getByRole('button', { name: 'New project' }).click();
-  await a.page.locator('.create-box input[name=name]').fill('x'.repeat(201));
+  await a.page.locator('.create-box input[name=name]').fill('');
   await a.page.getByRole('button', { name: 'Create project' }).click();
   const err = a.page.locator('.create-box .field-name .field-error');
   await err.waitFor();
