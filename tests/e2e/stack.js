@@ -233,8 +233,11 @@ export class Stack {
     }
   }
 
-  /** One HTTPS request through nginx; json bodies are encoded. Resolves { status, headers, body }. */
-  request(method, urlPath, { json, headers = {} } = {}) {
+  /**
+   * One HTTPS request through nginx; json bodies are encoded. Resolves { status, headers, body }.
+   * agent: an https.Agent to reuse connections (default: a fresh connection per request).
+   */
+  request(method, urlPath, { json, headers = {}, agent = false } = {}) {
     return new Promise((resolve, reject) => {
       const body = json === undefined ? null : Buffer.from(JSON.stringify(json));
       const hdrs = { ...headers };
@@ -244,7 +247,7 @@ export class Stack {
       }
       const req = https.request(
         { host: '127.0.0.1', servername: 'localhost', port: this.port, method, path: urlPath,
-          headers: { Host: `localhost:${this.port}`, ...hdrs }, rejectUnauthorized: false, agent: false },
+          headers: { Host: `localhost:${this.port}`, ...hdrs }, rejectUnauthorized: false, agent },
         (res) => {
           const chunks = [];
           res.on('data', (c) => chunks.push(c));
@@ -268,8 +271,8 @@ export class Stack {
   }
 
   /** API helper that insists on the expected status. */
-  async api(method, urlPath, json, expect = [200, 201, 204], headers = {}) {
-    const r = await this.request(method, urlPath, { json, headers });
+  async api(method, urlPath, json, expect = [200, 201, 204], headers = {}, agent = false) {
+    const r = await this.request(method, urlPath, { json, headers, agent });
     if (!expect.includes(r.status)) throw new Error(`${method} ${urlPath} → ${r.status} ${JSON.stringify(r.body)}`);
     return r.body;
   }

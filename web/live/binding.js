@@ -140,7 +140,12 @@ export function startLive({ win = window, clientId, fetchRevisions, pill, option
   });
   win.addEventListener('online', () => connection.setOnline(true));
   win.addEventListener('offline', () => connection.setOnline(false));
+  // A page put in the back/forward cache closes its connection and resumes (with a hello, so it
+  // catches up) when it is shown again.
   win.addEventListener('pagehide', () => connection.stop());
+  win.addEventListener('pageshow', (ev) => {
+    if (ev.persisted) connection.start({ hidden: hidden(), online: win.navigator.onLine !== false });
+  });
   refresher.setHidden(hidden());
   connection.start({ hidden: hidden(), online: win.navigator.onLine !== false });
   return { connection, refresher };

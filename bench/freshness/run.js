@@ -1,0 +1,118 @@
+// Freshness benchmark (not a test): the time from a change committed through the API to another
+// browser tab showing it, over 20 isolated edits (one every 1.2 s, beyond the client's 500 ms
+// throttle window), first alone and then with 1,000 other WebSocket subscribers connected.
+//
+//   LIVESYNC_BUILD_DIR=build node bench/freshness/run.js [edits] [subscribers]
+//
+// The edits are PATCHes sent by this script on a warm keep-alive connection; the observing tab
+// records, with a MutationObserver, when the row's title becomes the new name (the DOM update; the
+// next frame follows within one display refresh). All times come from one system clock. Figures:
+//   stamped → shown  from the row's updated_at (the server's clock inside the write transaction,
+//                    1 ms resolution) to the DOM update: commit (an fsync with synchronous=FULL),
+//                    signal, daemon, WebSocket, the tab's conditional refetch and render
+//   sent → shown     from sending the PATCH: adds the request's way in and its parsing
+//   event → shown    inside the tab only: refresh event received → refetched and rendered
+//   patch            the PATCH round trip as this script sees it (for comparison)
+
+import https from 'node:https';
+import { performance } from 'node:perf_hooks';
+import { Stack } from '../../tests/e2e/stack.js';
+import { Browser, sleep } from '../../tests/e2e/browser.js';
+import { openSubscribers } from './subscribers.js';
+
+const EDITS = Number(process.argv[2] ?? 20);
+const SUBSCRIBERS = Number(process.argv[3] ?? 1000);
+const now = () => performance.timeOrigin + performance.now();
+// One warm keep-alive connection for the edits, so t0 → commit is not a TLS handshake.
+const agent = new https.Agent({ keepAlive: true, maxSockets: 1 });
+
+function pct(values, p) {
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
+}
+
+async function round(stack, tab, id, label) {
+  const stamped = [];
+  const acks = [];
+  const sent = [];
+  const events = [];
+  for (let i = 0; i < EDITS; i++) {
+    const name = `${label} edit ${i}`;
+    const seen = tab.page.evaluate(
+      ([rowId, text]) =>
+        new Promise((resolve) => {
+          const el = document.querySelector(`.card[data-id="${rowId}"] .card-title`);
+          const obs = new MutationObserver(() => {
+            if (el.textContent === text) {
+              obs.disconnect();
+              resolve(performance.timeOrigin + performance.now());
+            }
+          });
+          obs.observe(el, { childList: true, characterData: true, subtree: true });
+        }),
+      [id, name],
+    );
+    await sleep(50); // the observer is installed
+    const t0 = now();
+    const row = await stack.api('PATCH', `/api/projects/${id}`, { name }, [200], {}, agent);
+    const tAck = now();
+    const t1 = await seen;
+    const tEvent = await tab.page.evaluate(() => window.__lastHint);
+    stamped.push(t1 - Date.parse(row.updated_at));
+    sent.push(t1 - t0);
+    acks.push(tAck - t0);
+    events.push(t1 - tEvent);
+    await sleep(1200);
+  }
+  return { stamped, sent, event: events, patch: acks };
+}
+
+function summary(values) {
+  const r = (v) => Math.round(v * 10) / 10;
+  return { p50: r(pct(values, 50)), p95: r(pct(values, 95)), min: r(Math.min(...values)), max: r(Math.max(...values)) };
+}
+
+function report(label, samples) {
+  const out = {};
+  for (const [k, v] of Object.entries(samples)) out[k] = summary(v);
+  for (const [k, v] of Object.entries(out)) {
+    console.log(`${label.padEnd(22)} ${k.padEnd(10)} n=${EDITS} p50=${v.p50} ms p95=${v.p95} ms min=${v.min} max=${v.max}`);
+  }
+  return out;
+}
+
+const stack = await new Stack().start();
+const browser = await Browser.launch();
+let subs = [];
+try {
+  const p = await stack.api('POST', '/api/projects', { name: 'Freshness' }, [201], {}, agent);
+  const tab = await browser.tab(`${stack.origin}/`);
+  await tab.waitPill('Live');
+  // When the refresh event reached the page (for the breakdown "event": committed → event).
+  await tab.page.evaluate(() => {
+    const r = window.livesync.refresher;
+    const hint = r.hint.bind(r);
+    r.hint = (...a) => {
+      window.__lastHint = performance.timeOrigin + performance.now();
+      return hint(...a);
+    };
+  });
+  await sleep(1000);
+  const alone = report('alone', await round(stack, tab, p.id, 'alone'));
+  const t = Date.now();
+  subs = await openSubscribers(SUBSCRIBERS, stack.port, stack.origin);
+  console.log(`${subs.length} subscribers connected in ${Date.now() - t} ms`);
+  await sleep(1000);
+  const before = subs.reduce((n, s) => n + s.messages, 0);
+  const crowded = report(`with ${SUBSCRIBERS} subscribers`, await round(stack, tab, p.id, 'crowd'));
+  await sleep(500);
+  const delivered = subs.reduce((n, s) => n + s.messages, 0) - before;
+  const open = subs.filter((s) => !s.closed).length;
+  console.log(`subscribers still open: ${open}; refresh messages they received: ${delivered} (expected ${EDITS * SUBSCRIBERS})`);
+  console.log(JSON.stringify({ edits: EDITS, subscribers: SUBSCRIBERS, alone, crowded, delivered, open }));
+} finally {
+  agent.destroy();
+  for (const s of subs) s.close();
+  await browser.close();
+  await stack.stop();
+}

@@ -1,0 +1,101 @@
+// N idle WebSocket subscribers for the freshness benchmark: each does the RFC 6455 handshake
+// over TLS with the site's Origin, answers pings, and counts the JSON messages it receives
+// (hello, refresh). Stdlib only.
+
+import tls from 'node:tls';
+import crypto from 'node:crypto';
+
+function frame(opcode, payload = Buffer.alloc(0)) {
+  // Client frames are masked (RFC 6455 §5.3); payloads here are < 126 bytes.
+  const mask = crypto.randomBytes(4);
+  const out = Buffer.alloc(2 + 4 + payload.length);
+  out[0] = 0x80 | opcode;
+  out[1] = 0x80 | payload.length;
+  mask.copy(out, 2);
+  for (let i = 0; i < payload.length; i++) out[6 + i] = payload[i] ^ mask[i % 4];
+  return out;
+}
+
+class Subscriber {
+  constructor(port, origin) {
+    this.messages = 0;
+    this.hello = false;
+    this.closed = false;
+    this.buf = Buffer.alloc(0);
+    this.ready = new Promise((resolve, reject) => {
+      this.sock = tls.connect({ host: '127.0.0.1', port, servername: 'localhost', rejectUnauthorized: false, ALPNProtocols: ['http/1.1'] }, () => {
+        const key = crypto.randomBytes(16).toString('base64');
+        this.sock.write(`GET /ws HTTP/1.1\r\nHost: localhost:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+          `Sec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\nOrigin: ${origin}\r\n\r\n`);
+      });
+      let upgraded = false;
+      this.sock.on('data', (chunk) => {
+        this.buf = Buffer.concat([this.buf, chunk]);
+        if (!upgraded) {
+          const end = this.buf.indexOf('\r\n\r\n');
+          if (end < 0) return;
+          const head = this.buf.subarray(0, end).toString('latin1');
+          this.buf = this.buf.subarray(end + 4);
+          if (!/^HTTP\/1\.1 101/.test(head)) return reject(new Error(head.split('\r\n')[0]));
+          upgraded = true;
+        }
+        this.parse(resolve);
+      });
+      this.sock.on('error', (e) => {
+        this.closed = true;
+        reject(e);
+      });
+      this.sock.on('close', () => (this.closed = true));
+    });
+  }
+
+  parse(onHello) {
+    for (;;) {
+      if (this.buf.length < 2) return;
+      const opcode = this.buf[0] & 0x0f;
+      let len = this.buf[1] & 0x7f;
+      let off = 2;
+      if (len === 126) {
+        if (this.buf.length < 4) return;
+        len = this.buf.readUInt16BE(2);
+        off = 4;
+      } else if (len === 127) {
+        if (this.buf.length < 10) return;
+        len = Number(this.buf.readBigUInt64BE(2));
+        off = 10;
+      }
+      if (this.buf.length < off + len) return;
+      const payload = this.buf.subarray(off, off + len);
+      this.buf = this.buf.subarray(off + len);
+      if (opcode === 0x9) this.sock.write(frame(0xa, payload));
+      else if (opcode === 0x1) {
+        this.messages += 1;
+        if (!this.hello && payload.toString().includes('"hello"')) {
+          this.hello = true;
+          onHello();
+        }
+      } else if (opcode === 0x8) this.sock.end();
+    }
+  }
+
+  close() {
+    try {
+      this.sock.write(frame(0x8, Buffer.from([0x03, 0xe8])));
+    } catch {
+      // already gone
+    }
+    this.sock.destroy();
+  }
+}
+
+/** Opens n subscribers (in batches) and resolves once each has its hello. */
+export async function openSubscribers(n, port, origin, batch = 100) {
+  const subs = [];
+  for (let i = 0; i < n; i += batch) {
+    const group = [];
+    for (let j = i; j < Math.min(n, i + batch); j++) group.push(new Subscriber(port, origin));
+    await Promise.all(group.map((s) => s.ready));
+    subs.push(...group);
+  }
+  return subs;
+}
