@@ -436,3 +436,16 @@ test('entityRevs keeps only the three entities with valid revisions', () => {
   });
   assert.deepEqual(entityRevs(undefined), {});
 });
+
+test('an SSE stream that errors (e.g. the browser closed it after a 502) is re-created', () => {
+  const t = setup({ storage: new MemoryStorage({ 'livesync.transport': 'sse' }) });
+  t.conn.start();
+  t.sse.last.hello();
+  t.sse.last.fail('error');
+  assert.equal(t.conn.state, 'reconnecting');
+  t.clock.advance(t.clock.nextIn());
+  assert.equal(t.sse.opened.length, 2, 'a new EventSource, not a WebSocket');
+  assert.equal(t.ws.opened.length, 0);
+  t.sse.last.hello();
+  assert.equal(t.conn.state, 'live');
+});
