@@ -14,3 +14,9 @@ if(LIVESYNC_SANITIZE)
   target_compile_options(livesync_settings INTERFACE ${_san})
   target_link_options(livesync_settings INTERFACE ${_san})
 endif()
+
+# GCC 12 (Debian 12's compiler) reports false -Wrestrict errors inside libstdc++'s std::string
+# at -O3 (GCC bugs 105329, 105651); fixed in GCC 13.
+if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU" AND CMAKE_CXX_COMPILER_VERSION VERSION_LESS 13)
+  target_compile_options(livesync_settings INTERFACE -Wno-restrict)
+endif()
