@@ -41,14 +41,14 @@ async function round(stack, tab, id, label) {
     const seen = tab.page.evaluate(
       ([rowId, text]) =>
         new Promise((resolve) => {
-          const el = document.querySelector(`.card[data-id="${rowId}"] .card-title`);
+          const sel = `[data-id="${rowId}"] .card-title`;
           const obs = new MutationObserver(() => {
-            if (el.textContent === text) {
+            if (document.querySelector(sel)?.textContent === text) {
               obs.disconnect();
               resolve(performance.timeOrigin + performance.now());
             }
           });
-          obs.observe(el, { childList: true, characterData: true, subtree: true });
+          obs.observe(document.body, { childList: true, characterData: true, subtree: true });
         }),
       [id, name],
     );
@@ -57,14 +57,51 @@ async function round(stack, tab, id, label) {
     const row = await stack.api('PATCH', `/api/projects/${id}`, { name }, [200], {}, agent);
     const tAck = now();
     const t1 = await seen;
-    const tEvent = await tab.page.evaluate(() => window.__lastHint);
+    const tEvent = await tab.page.evaluate(() => window.__lastHint ?? null);
     stamped.push(t1 - Date.parse(row.updated_at));
     sent.push(t1 - t0);
     acks.push(tAck - t0);
-    events.push(t1 - tEvent);
+    if (tEvent !== null) events.push(t1 - tEvent);
     await sleep(1200);
   }
   return { stamped, sent, event: events, patch: acks };
+}
+
+/**
+ * For comparison: a client as the original design note sketches it (refetch the whole list on
+ * every refresh event after a 500 ms debounce), injected into a bare same-origin page. Resolves
+ * a tab whose #list holds one <li data-id> per project with the name as text.
+ */
+async function baselineTab(browser, stack) {
+  const tab = await browser.tab(`${stack.origin}/api/health`);
+  await tab.page.evaluate(() => new Promise((resolve) => {
+    document.body.replaceChildren();
+    const list = document.createElement('ul');
+    list.id = 'list';
+    document.body.append(list);
+    const load = async () => {
+      const body = await (await fetch('/api/projects', { cache: 'no-store' })).json();
+      list.replaceChildren(...body.items.map((p) => {
+        const li = document.createElement('li');
+        li.dataset.id = p.id;
+        const span = document.createElement('span');
+        span.className = 'card-title';
+        span.textContent = p.name;
+        li.append(span);
+        return li;
+      }));
+    };
+    let timer = null;
+    const ws = new WebSocket(`wss://${location.host}/ws`);
+    ws.onmessage = (ev) => {
+      const msg = JSON.parse(ev.data);
+      if (msg.type === 'hello') load().then(resolve);
+      if (msg.type !== 'refresh') return;
+      clearTimeout(timer);
+      timer = setTimeout(load, 500);
+    };
+  }));
+  return tab;
 }
 
 function summary(values) {
@@ -74,9 +111,9 @@ function summary(values) {
 
 function report(label, samples) {
   const out = {};
-  for (const [k, v] of Object.entries(samples)) out[k] = summary(v);
+  for (const [k, v] of Object.entries(samples)) if (v.length) out[k] = summary(v);
   for (const [k, v] of Object.entries(out)) {
-    console.log(`${label.padEnd(22)} ${k.padEnd(10)} n=${EDITS} p50=${v.p50} ms p95=${v.p95} ms min=${v.min} max=${v.max}`);
+    console.log(`${label.padEnd(22)} ${k.padEnd(10)} n=${samples[k].length} p50=${v.p50} ms p95=${v.p95} ms min=${v.min} max=${v.max}`);
   }
   return out;
 }
@@ -99,17 +136,31 @@ try {
   });
   await sleep(1000);
   const alone = report('alone', await round(stack, tab, p.id, 'alone'));
+  await tab.page.close();
+  const naive = await baselineTab(browser, stack);
+  const baseline = report('design-note client', await round(stack, naive, p.id, 'naive'));
+  await naive.page.close();
+  const tab2 = await browser.tab(`${stack.origin}/`);
+  await tab2.waitPill('Live');
+  await tab2.page.evaluate(() => {
+    const r = window.livesync.refresher;
+    const hint = r.hint.bind(r);
+    r.hint = (...a) => {
+      window.__lastHint = performance.timeOrigin + performance.now();
+      return hint(...a);
+    };
+  });
   const t = Date.now();
   subs = await openSubscribers(SUBSCRIBERS, stack.port, stack.origin);
   console.log(`${subs.length} subscribers connected in ${Date.now() - t} ms`);
   await sleep(1000);
   const before = subs.reduce((n, s) => n + s.messages, 0);
-  const crowded = report(`with ${SUBSCRIBERS} subscribers`, await round(stack, tab, p.id, 'crowd'));
+  const crowded = report(`with ${SUBSCRIBERS} subscribers`, await round(stack, tab2, p.id, 'crowd'));
   await sleep(500);
   const delivered = subs.reduce((n, s) => n + s.messages, 0) - before;
   const open = subs.filter((s) => !s.closed).length;
   console.log(`subscribers still open: ${open}; refresh messages they received: ${delivered} (expected ${EDITS * SUBSCRIBERS})`);
-  console.log(JSON.stringify({ edits: EDITS, subscribers: SUBSCRIBERS, alone, crowded, delivered, open }));
+  console.log(JSON.stringify({ edits: EDITS, subscribers: SUBSCRIBERS, alone, baseline, crowded, delivered, open }));
 } finally {
   agent.destroy();
   for (const s of subs) s.close();

@@ -14,6 +14,18 @@ using nlohmann::json;
 
 const std::set<std::string> kReadOnly = {"id", "rev", "created_at", "updated_at"};
 
+// `details` names the body's own fields (what a form shows an error next to); a problem inside
+// an array element says which element in the message, and several problems share the field.
+void add_item_error(json& errors, const std::string& field, size_t index,
+                    const std::string& message) {
+    std::string text = "item " + std::to_string(index) + ": " + message;
+    auto it = errors.find(field);
+    if (it == errors.end())
+        errors[field] = text;
+    else
+        *it = it->get<std::string>() + "; " + text;
+}
+
 void apply_phases(const json& value, unsigned& phases, json& errors) {
     if (!value.is_array()) {
         errors["phases"] = "must be an array of {\"name\", \"enabled\"}";
@@ -22,22 +34,23 @@ void apply_phases(const json& value, unsigned& phases, json& errors) {
     std::set<std::string> seen;
     for (size_t i = 0; i < value.size(); ++i) {
         const json& p = value[i];
-        std::string at = "phases[" + std::to_string(i) + "]";
         if (!p.is_object() || !p.contains("name") || !p.contains("enabled") || p.size() != 2) {
-            errors[at] = "must be an object with exactly \"name\" and \"enabled\"";
+            add_item_error(errors, "phases", i,
+                           "must be an object with exactly \"name\" and \"enabled\"");
             continue;
         }
         if (!p["name"].is_string() || !store::phase_bit(p["name"].get<std::string>())) {
-            errors[at + ".name"] = "must be one of discovery, design, build, test, deploy";
+            add_item_error(errors, "phases", i,
+                           "name must be one of discovery, design, build, test, deploy");
             continue;
         }
         if (!p["enabled"].is_boolean()) {
-            errors[at + ".enabled"] = "must be true or false";
+            add_item_error(errors, "phases", i, "enabled must be true or false");
             continue;
         }
         std::string name = p["name"];
         if (!seen.insert(name).second) {
-            errors[at + ".name"] = "phase '" + name + "' is given more than once";
+            add_item_error(errors, "phases", i, "phase '" + name + "' is given more than once");
             continue;
         }
         unsigned bit = *store::phase_bit(name);
@@ -69,6 +82,10 @@ void apply_text(const json& body, const char* field, std::string& target, bool n
 }  // namespace
 
 json parse_object(const std::string& body) {
+    // nlohmann's lexer stops at a NUL byte as if the input ended there, so `{"a":1}\0junk`
+    // would parse; a raw NUL is never valid JSON text.
+    if (body.find('\0') != std::string::npos)
+        throw ApiError(ErrorKind::bad_json, "the request body is not valid JSON (NUL byte)");
     json value = json::parse(body, nullptr, false);
     if (value.is_discarded())
         throw ApiError(ErrorKind::bad_json, "the request body is not valid JSON (UTF-8)");
@@ -98,9 +115,8 @@ std::vector<store::ChecklistItem> parse_checklist(const json& items,
     for (const auto& item : current) known.insert(item.id);
     for (size_t i = 0; i < items.size(); ++i) {
         const json& it = items[i];
-        std::string at = field + "[" + std::to_string(i) + "]";
         if (!it.is_object()) {
-            errors[at] = "must be an object";
+            add_item_error(errors, field, i, "must be an object");
             continue;
         }
         store::ChecklistItem item;
@@ -108,10 +124,10 @@ std::vector<store::ChecklistItem> parse_checklist(const json& items,
         for (const auto& [key, value] : it.items()) {
             if (key == "id") {
                 if (!value.is_number_integer() || !known.count(value.get<std::int64_t>())) {
-                    errors[at + ".id"] = "is not an item of this checklist";
+                    add_item_error(errors, field, i, "id is not an item of this checklist");
                     ok = false;
                 } else if (!used.insert(value.get<std::int64_t>()).second) {
-                    errors[at + ".id"] = "is given more than once";
+                    add_item_error(errors, field, i, "id is given more than once");
                     ok = false;
                 } else {
                     item.id = value.get<std::int64_t>();
@@ -120,25 +136,25 @@ std::vector<store::ChecklistItem> parse_checklist(const json& items,
                 auto problem = value.is_string() ? check_label(value.get_ref<const std::string&>())
                                                  : std::optional<std::string>("must be a string");
                 if (problem) {
-                    errors[at + ".label"] = *problem;
+                    add_item_error(errors, field, i, "label " + *problem);
                     ok = false;
                 } else {
                     item.label = value.get<std::string>();
                 }
             } else if (key == "done") {
                 if (!value.is_boolean()) {
-                    errors[at + ".done"] = "must be true or false";
+                    add_item_error(errors, field, i, "done must be true or false");
                     ok = false;
                 } else {
                     item.done = value.get<bool>();
                 }
             } else {
-                errors[at + "." + key] = "unknown field";
+                add_item_error(errors, field, i, "unknown field '" + key + "'");
                 ok = false;
             }
         }
         if (ok && !it.contains("label")) {
-            errors[at + ".label"] = "is required";
+            add_item_error(errors, field, i, "label is required");
             ok = false;
         }
         if (ok) out.push_back(std::move(item));

@@ -1,5 +1,6 @@
 #include "routes.hpp"
 
+#include "csv_handlers.hpp"
 #include "handlers.hpp"
 
 namespace livesync::api {
@@ -27,6 +28,8 @@ ApiRouter make_router() {
     }
     router.add("PUT", "/api/solutions/{id}/phases/{phase}", set_phase);
     router.add("PUT", "/api/subcomponents/{id}/checklist", replace_checklist);
+    router.add("POST", "/api/import/{entity}", import_rows);
+    router.add("GET", "/api/export/{file}", export_rows);
     router.add("GET", "/api/revisions", [](Context& c, const Request& r, const PathParams&) {
         return read_revisions(c, r);
     });

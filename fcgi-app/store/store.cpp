@@ -1,6 +1,8 @@
 #include "store.hpp"
 
+#include <chrono>
 #include <set>
+#include <thread>
 #include <string>
 #include <unordered_map>
 
@@ -14,9 +16,24 @@ int entity_index(Entity e) {
     return static_cast<int>(e);
 }
 
+// SQLite's default busy handler sleeps in steps of 1 to 100 ms; a write here holds the lock for
+// well under a millisecond, so waiting that long wastes most of the time the lock is free. Poll
+// at 50 µs at first, then back off, and give up after busy_timeout_ms (→ 503).
+int short_sleep_busy_handler(void* timeout_ms, int attempt) {
+    using namespace std::chrono;
+    static thread_local steady_clock::time_point started;
+    if (attempt == 0) started = steady_clock::now();
+    auto waited = duration_cast<milliseconds>(steady_clock::now() - started).count();
+    if (waited >= *static_cast<int*>(timeout_ms)) return 0;
+    std::this_thread::sleep_for(microseconds(attempt < 40 ? 50 : attempt < 200 ? 500 : 2000));
+    return 1;
+}
+
 Db open_database(const Config& config) {
     Db db(config.database, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX);
-    sqlite3_busy_timeout(db.get(), config.busy_timeout_ms);
+    static int busy_timeout_ms;
+    busy_timeout_ms = config.busy_timeout_ms;
+    sqlite3_busy_handler(db.get(), short_sleep_busy_handler, &busy_timeout_ms);
     db.exec("PRAGMA journal_mode = WAL");
     db.exec(("PRAGMA synchronous = " + config.synchronous).c_str());
     db.exec("PRAGMA foreign_keys = ON");
@@ -134,6 +151,9 @@ Store::Store(const Config& config)
                         "UPDATE checklist_items SET position = ?, label = ?, done = ? "
                         "WHERE id = ? AND subcomponent_id = ?"),
       checklist_delete_(db_, "DELETE FROM checklist_items WHERE id = ?"),
+      project_has_subcomponents_(db_,
+                                 "SELECT EXISTS (SELECT 1 FROM subcomponents c JOIN solutions s "
+                                 "ON s.id = c.solution_id WHERE s.project_id = ?)"),
       revision_reader_(db_) {
     for (Entity e : kTableEntities) {
         const EntitySpec& s = spec_of(e);
@@ -245,6 +265,27 @@ void Store::load_checklists(std::vector<Row>& rows, std::optional<std::int64_t> 
     stmt.reset();
 }
 
+void Store::for_each(Entity entity, const std::function<void(const Row&)>& visit) {
+    const EntitySpec& s = spec_of(entity);
+    Stmt& rows = statements(entity).select_all;
+    rows.reset();
+    // Both statements run in id order, so the checklist items are merged in as they come.
+    Stmt& items = checklist_all_;
+    items.reset();
+    bool have_item = s.has_checklist && items.step();
+    while (rows.step()) {
+        Row row = read_row(s, rows);
+        while (have_item && items.int64(0) < row.id) have_item = items.step();
+        while (have_item && items.int64(0) == row.id) {
+            row.checklist.push_back({items.int64(1), items.text(2), items.int64(3) != 0});
+            have_item = items.step();
+        }
+        visit(row);
+    }
+    rows.reset();
+    items.reset();
+}
+
 bool Store::exists(Entity entity, std::int64_t id) {
     Stmt& stmt = statements(entity).exists;
     stmt.reset().bind(1, id);
@@ -319,18 +360,25 @@ void Store::write_checklist(Row& row) {
 DeleteResult Store::remove(WriteTransaction& tx, Entity entity, std::int64_t id) {
     EntityStatements& st = statements(entity);
     if (!exists(entity, id)) return {};
-    st.has_children.reset().bind(1, id).step();
-    bool has_children = st.has_children.int64(0) != 0;
-    st.has_children.reset();
+    // Checklist items are part of their subcomponent, not a separate entity, so only the
+    // entities whose rows the cascade really deletes get a new revision.
+    bool has_children = false;
+    bool has_grandchildren = false;
+    if (entity != Entity::subcomponents) {
+        st.has_children.reset().bind(1, id).step();
+        has_children = st.has_children.int64(0) != 0;
+        st.has_children.reset();
+    }
+    if (has_children && entity == Entity::projects) {
+        project_has_subcomponents_.reset().bind(1, id).step();
+        has_grandchildren = project_has_subcomponents_.int64(0) != 0;
+        project_has_subcomponents_.reset();
+    }
     st.remove.reset().bind(1, id).run();
     tx.touch(entity);
-    // Checklist items are part of their subcomponent, not a separate entity.
-    bool cascaded = has_children && entity != Entity::subcomponents;
-    if (cascaded) {
-        tx.touch(Entity::subcomponents);
-        if (entity == Entity::projects) tx.touch(Entity::solutions);
-    }
-    return {true, cascaded};
+    if (has_children) tx.touch(entity == Entity::projects ? Entity::solutions : Entity::subcomponents);
+    if (has_grandchildren) tx.touch(Entity::subcomponents);
+    return {true, has_children};
 }
 
 }  // namespace livesync::store

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <vector>
@@ -64,6 +65,10 @@ class Store {
     std::optional<Row> find(Entity entity, std::int64_t id);
     std::vector<Row> list(Entity entity, std::optional<std::int64_t> parent_id);
     bool exists(Entity entity, std::int64_t id);
+    // Calls `visit` for every row of `entity` in id order (a subcomponent with its checklist),
+    // one row at a time, so a whole table never sits in memory (CSV export). `visit` must not
+    // use the store. Call inside a ReadTransaction.
+    void for_each(Entity entity, const std::function<void(const Row&)>& visit);
 
     // Mutations, each inside `tx`. insert() assigns id, timestamps and rev; update() writes every
     // editable field and bumps updated_at and rev; the checklist of a subcomponent is written by
@@ -92,6 +97,7 @@ class Store {
     Stmt bump_global_, set_entity_rev_;
     Stmt checklist_of_, checklist_all_, checklist_by_solution_;
     Stmt checklist_insert_, checklist_update_, checklist_delete_;
+    Stmt project_has_subcomponents_;
     RevisionReader revision_reader_;
 };
 

@@ -202,8 +202,9 @@ class ApiCase(unittest.TestCase):
                         f"{method} {path}: content-type {r.headers.get('content-type')!r}")
         return r.json()
 
-    def create(self, entity, status=201, **fields):
-        return self.ok("POST", f"/api/{entity}", status=status, json=fields)
+    def create(self, entity, **fields):
+        """POST `fields` (any of them, `status` included) and expect 201."""
+        return self.ok("POST", f"/api/{entity}", status=201, json=fields)
 
     def project(self, **fields):
         fields.setdefault("name", "project")

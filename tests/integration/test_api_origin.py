@@ -80,8 +80,10 @@ class SameOrigin(ApiCase):
                         {"Sec-Fetch-Site": "same-origin"}, {"Sec-Fetch-Site": "none"}):
             with self.subTest(headers=headers):
                 mutations, _ = self.mutations()
-                # Deletes last (the project delete cascades to the other rows).
-                mutations.sort(key=lambda m: (m[0] == "DELETE", m[1].startswith("/api/projects")))
+                # Deletes last, children first (a delete cascades to the rows below it).
+                depth = ("/api/subcomponents", "/api/solutions", "/api/projects")
+                mutations.sort(key=lambda m: (m[0] == "DELETE",
+                                              [m[1].startswith(d) for d in depth].index(True)))
                 for method, path, body in mutations:
                     r = self.req(method, path, json=body, headers=headers)
                     self.assertIn(r.status, (200, 201, 204), f"{method} {path} {headers}: {r!r}")
@@ -321,7 +323,7 @@ class NginxErrors(ApiCase):
 
     def test_nginx_400_is_json(self):
         self.nginx_error(b"GET /api/projects HTTP/1.1\r\nHost: localhost\r\nHost: localhost\r\n"
-                         b"Connection: close\r\n\r\n", 400, None)
+                         b"Connection: close\r\n\r\n", 400, "bad_request")
 
     def test_nginx_414_is_json(self):
         self.nginx_error(b"GET /api/projects?" + b"x" * 20000 + b" HTTP/1.1\r\nHost: localhost\r\n"

@@ -1,0 +1,24 @@
+#include "metrics.hpp"
+
+#include <catch2/catch.hpp>
+
+using namespace livesync::wsd;
+
+TEST_CASE("metrics render as Prometheus text with HELP and TYPE lines") {
+    Metrics m;
+    m.open[0] = 3;
+    m.open[1] = 2;
+    m.signals_in = 17;
+    m.refused(Refusal::origin) = 4;
+    m.dropped(Drop::stalled) = 1;
+    m.revisions = {9, 9, 5, 1};
+    std::string text = render_prometheus(m);
+    CHECK_THAT(text, Catch::Contains("# TYPE livesync_wsd_connections gauge\n"));
+    CHECK_THAT(text, Catch::Contains("livesync_wsd_connections{transport=\"ws\"} 3\n"));
+    CHECK_THAT(text, Catch::Contains("livesync_wsd_connections{transport=\"sse\"} 2\n"));
+    CHECK_THAT(text, Catch::Contains("livesync_wsd_signals_received_total 17\n"));
+    CHECK_THAT(text, Catch::Contains("livesync_wsd_refusals_total{reason=\"origin\"} 4\n"));
+    CHECK_THAT(text, Catch::Contains("livesync_wsd_drops_total{reason=\"stalled\"} 1\n"));
+    CHECK_THAT(text, Catch::Contains("livesync_wsd_revision{entity=\"solutions\"} 5\n"));
+    CHECK(text.back() == '\n');
+}
