@@ -249,13 +249,10 @@ class Importer {
         if (items.is_discarded() || !items.is_array())
             return "must be a JSON array like [{\"label\":\"…\",\"done\":false}]";
         nlohmann::json errors = nlohmann::json::object();
-        row.checklist = api::parse_checklist(items, {}, "", errors);
+        row.checklist = api::parse_checklist(items, {}, "checklist", errors);
         if (errors.empty()) return std::nullopt;
-        std::string message;
-        for (const auto& [key, value] : errors.items())
-            message +=
-                (message.empty() ? "item " : "; item ") + key + ": " + value.get<std::string>();
-        return message;
+        // Every problem is filed under the one field, already as "item N: …; item M: …".
+        return errors.begin().value().get<std::string>();
     }
 
     store::Store& store_;

@@ -1,40 +1,52 @@
 #include "worker.hpp"
 
 #include <fcgiapp.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
+#include <sys/signalfd.h>
 #include <unistd.h>
 
 #include <cctype>
+#include <cerrno>
 #include <charconv>
-#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <memory>
 #include <optional>
 
 #include "app.hpp"
+#include "fd.hpp"
 #include "http/api_error.hpp"
 
 namespace livesync::pool {
 namespace {
 
-volatile std::sig_atomic_t g_stop = 0;
-volatile std::sig_atomic_t g_in_request = 0;
-
-// Idle (blocked in accept): leave at once. Busy: finish the request, then leave.
-void on_stop_signal(int) {
-    g_stop = 1;
-    if (!g_in_request) _exit(0);
-}
-
-void install_signal_handlers() {
-    struct sigaction sa {};
-    sa.sa_handler = on_stop_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGTERM, &sa, nullptr);
-    sigaction(SIGINT, &sa, nullptr);
+// SIGTERM/SIGINT stay blocked and are read from a signalfd between requests, so a stop can never
+// land between accept() and the response (which would hand nginx a closed socket, a 502): an
+// idle worker leaves at once, a busy one after answering.
+Fd stop_signals() {
+    sigset_t mask;
+    sigemptyset(&mask);
+    sigaddset(&mask, SIGTERM);
+    sigaddset(&mask, SIGINT);
+    sigprocmask(SIG_BLOCK, &mask, nullptr);
     signal(SIGPIPE, SIG_IGN);
     signal(SIGHUP, SIG_IGN);
+    return Fd(::signalfd(-1, &mask, SFD_CLOEXEC));
+}
+
+// Waits until a connection may be waiting (true) or a stop was asked for (false).
+bool wait_for_connection(int listen_fd, int signal_fd) {
+    pollfd fds[2] = {{signal_fd, POLLIN, 0}, {listen_fd, POLLIN, 0}};
+    for (;;) {
+        if (::poll(fds, 2, -1) < 0) {
+            if (errno == EINTR) continue;
+            return false;
+        }
+        if (fds[0].revents) return false;
+        if (fds[1].revents) return true;
+    }
 }
 
 // Owns an FCGX_Request; Finish/Free happen whatever path the loop takes.
@@ -109,7 +121,15 @@ std::optional<http::Response> read_request(FcgxRequest& fcgx, const Config& conf
 }  // namespace
 
 int run_worker(const Config& config, int listen_fd) {
-    install_signal_handlers();
+    Fd signals = stop_signals();
+    if (!signals) {
+        std::fprintf(stderr, "livesync-fcgi worker %d: signalfd: %s\n", ::getpid(),
+                     std::strerror(errno));
+        return 1;
+    }
+    // Non-blocking so that a worker losing the race for a connection to a sibling goes back to
+    // waiting on both fds instead of sleeping in accept() deaf to SIGTERM.
+    ::fcntl(listen_fd, F_SETFL, ::fcntl(listen_fd, F_GETFL) | O_NONBLOCK);
     std::unique_ptr<App> app;
     try {
         app = std::make_unique<App>(config);
@@ -123,17 +143,16 @@ int run_worker(const Config& config, int listen_fd) {
     }
     FcgxRequest fcgx(listen_fd);
     int accept_failures = 0;
-    while (!g_stop) {
-        g_in_request = 0;
-        if (g_stop) break;
-        if (FCGX_Accept_r(fcgx.get()) < 0) {
+    while (wait_for_connection(listen_fd, signals.get())) {
+        int rc = FCGX_Accept_r(fcgx.get());
+        if (rc == -EAGAIN || rc == -EWOULDBLOCK) continue;
+        if (rc < 0) {
             // Persistent accept failures mean the socket is gone: let the master respawn us.
             if (++accept_failures > 100) return 1;
             ::usleep(10000);
             continue;
         }
         accept_failures = 0;
-        g_in_request = 1;
         http::Request request;
         std::optional<http::Response> early = read_request(fcgx, config, request);
         http::Response response = early ? std::move(*early) : app->handle(request);

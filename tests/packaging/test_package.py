@@ -182,14 +182,27 @@ class Container:
         """Runs a shell script inside the booted container (as root, in all its namespaces)."""
         env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C.UTF-8",
                "DEBIAN_FRONTEND": "noninteractive"}
-        r = subprocess.run(["nsenter", "-t", str(self.leader), "-a", "/bin/sh", "-c", script],
+        r = subprocess.run(["nsenter", "-t", str(self.leader), *self.namespace_flags(),
+                            "/bin/sh", "-c", script],
                            capture_output=True, text=True, env=env, timeout=timeout)
         if check and r.returncode != 0:
             raise AssertionError(f"in container: {script}\nexit {r.returncode}\n--- stdout\n"
                                  f"{r.stdout[-6000:]}\n--- stderr\n{r.stderr[-6000:]}")
         return r.stdout + (r.stderr if not check else "")
 
+    def namespace_flags(self):
+        """nsenter's flags for every namespace the container has (`-a` fails on kernels built
+        without user namespaces, where /proc/PID/ns/user does not exist)."""
+        flags = {"mnt": "-m", "uts": "-u", "ipc": "-i", "net": "-n", "pid": "-p",
+                 "cgroup": "-C", "user": "-U"}
+        own = os.listdir("/proc/self/ns")
+        return [flag for ns, flag in flags.items()
+                if ns in own and os.readlink(f"/proc/{self.leader}/ns/{ns}")
+                != os.readlink(f"/proc/self/ns/{ns}")]
+
     def console(self):
+        if not hasattr(self, "log_path"):
+            return "(not booted)"
         with open(self.log_path, errors="replace") as f:
             return f.read()[-4000:]
 
