@@ -142,6 +142,10 @@ class Container:
                       f"--bind={apt}/lists:/var/lib/apt/lists",
                       f"--bind-ro={debs_dir}:/debs"]
         self.hostname = "livesync-pkgtest"
+        # The booted systemd takes its name from /etc/hostname (debootstrap copied the host's),
+        # not from --hostname; the package derives the site's names from it.
+        with open(os.path.join(self.root, "etc", "hostname"), "w") as f:
+            f.write(self.hostname + "\n")
 
     def nspawn(self, *extra):
         return ["systemd-nspawn", "--quiet", "--register=no", "--keep-unit", "-D", self.root,
@@ -168,11 +172,16 @@ class Container:
         while self.leader is None:
             if self.proc.poll() is not None or time.time() > deadline:
                 raise AssertionError("nspawn did not boot:\n" + self.console())
-            children = run(["ps", "-o", "pid=", "--ppid", str(self.proc.pid)]).split()
-            if children:
-                self.leader = int(children[0])
+            self.leader = self.container_init()
             time.sleep(0.1)
-        state = self.sh("systemctl is-system-running --wait || true", timeout=120).strip()
+        # Just after the fork, systemd may not answer yet ("offline" or nothing): ask again.
+        deadline = time.time() + 120
+        state = ""
+        while state not in ("running", "degraded") and time.time() < deadline:
+            state = self.sh("systemctl is-system-running --wait 2>/dev/null || true",
+                            timeout=120).strip()
+            if state not in ("running", "degraded"):
+                time.sleep(0.5)
         if state not in ("running", "degraded"):
             raise AssertionError(f"container state {state}:\n" + self.console())
         if state == "degraded":
@@ -189,6 +198,21 @@ class Container:
             raise AssertionError(f"in container: {script}\nexit {r.returncode}\n--- stdout\n"
                                  f"{r.stdout[-6000:]}\n--- stderr\n{r.stderr[-6000:]}")
         return r.stdout + (r.stderr if not check else "")
+
+    def container_init(self):
+        """The container's PID 1 as seen from the host: the child of nspawn that runs in a PID
+        namespace of its own (nspawn's short-lived setup child does not)."""
+        own = os.readlink("/proc/self/ns/pid")
+        # ps exits 1 while nspawn has no child yet.
+        children = subprocess.run(["ps", "-o", "pid=", "--ppid", str(self.proc.pid)],
+                                  capture_output=True, text=True).stdout.split()
+        for pid in children:
+            try:
+                if os.readlink(f"/proc/{pid}/ns/pid") != own:
+                    return int(pid)
+            except OSError:
+                continue
+        return None
 
     def namespace_flags(self):
         """nsenter's flags for every namespace the container has (`-a` fails on kernels built
@@ -310,7 +334,7 @@ class PackageTest(unittest.TestCase):
 
     # --- phases ---------------------------------------------------------------------------------
     def _install(self, c, deb):
-        out = c.sh(f"apt-get install -y --no-download /debs/{os.path.basename(deb)} 2>&1")
+        out = c.sh(f"apt-get install -y /debs/{os.path.basename(deb)} 2>&1")
         self.assertIn("enabled the nginx site", out)
         self.nginx_pid = c.sh("systemctl show -P MainPID nginx.service").strip()
         self.assertNotIn(self.nginx_pid, ("", "0"), "nginx is not running")
@@ -333,7 +357,10 @@ class PackageTest(unittest.TestCase):
                                 "/var/lib/livesync 750 livesync livesync",
                                 "/var/lib/livesync/livesync.db 640 livesync livesync"])
         self.assertEqual(c.sh("id -nG www-data").split(), ["www-data"])
-        self.assertEqual(c.sh("ps -o user= -C livesync-fcgi,livesync-wsd | sort -u").split(),
+        # The owners of every running pool and daemon process (the clean root has no procps).
+        self.assertEqual(c.sh("for d in /proc/[0-9]*; do case $(cat $d/comm 2>/dev/null) in "
+                              "livesync-fcgi|livesync-wsd) stat -c %U $d;; esac; done | sort -u"
+                              ).split(),
                          ["livesync"])
         self.assertEqual(c.sh("readlink /etc/nginx/sites-enabled/livesync").strip(),
                          "/etc/nginx/sites-available/livesync")
@@ -370,7 +397,7 @@ class PackageTest(unittest.TestCase):
         return c.sh("systemctl show -P MainPID livesync-fcgi.service").strip(), project
 
     def _upgrade(self, c, site, deb, pid_before, project):
-        out = c.sh(f"apt-get install -y --no-download /debs/{os.path.basename(deb)} 2>&1")
+        out = c.sh(f"apt-get install -y /debs/{os.path.basename(deb)} 2>&1")
         version = c.sh("dpkg-query -W -f '${Version}' livesync")
         self.assertTrue(version.endswith("+upgradetest1"), version + out)
         for unit in ("livesync-fcgi.socket", "livesync-fcgi.service", "livesync-wsd.service"):
