@@ -364,7 +364,8 @@ class PackageTest(unittest.TestCase):
                          ["livesync"])
         self.assertEqual(c.sh("readlink /etc/nginx/sites-enabled/livesync").strip(),
                          "/etc/nginx/sites-available/livesync")
-        self.assertIn("https://localhost", open(c.file("/etc/livesync/site.conf")).read())
+        with open(c.file("/etc/livesync/site.conf")) as f:
+            self.assertIn("https://localhost", f.read())
 
     def _check_live_site(self, c, site):
         status, headers, body = site.request("GET", "/")
