@@ -2,7 +2,8 @@
 clean Debian 12 root booted with systemd-nspawn (real systemd, real units, a private network):
 install it with apt, reach the site over HTTPS through the packaged nginx, create data and see
 the refresh event arrive on wss://, upgrade to a newer build (data kept, services restarted, nginx
-only reloaded), purge (data, configuration and site gone).
+only reloaded), purge (data, configuration and site gone), and an install beside another site that
+owns port 443's default_server (ours left disabled, with a message saying how).
 
 Needs root, debootstrap and systemd-container (scripts/install-deps --test) and, the first time,
 network access to a Debian mirror. Caches, shared between runs (LIVESYNC_PKG_CACHE, default
@@ -322,6 +323,7 @@ class PackageTest(unittest.TestCase):
             pid_before, project = self._check_live_site(c, site)
             self._upgrade(c, site, second, pid_before, project)
             self._purge(c, site)
+            self._install_beside_another_default_server(c, first)
         except BaseException:
             log("container console:\n" + c.console())
             if c.leader:
@@ -430,6 +432,24 @@ class PackageTest(unittest.TestCase):
         self.assertEqual(c.sh("systemctl show -P MainPID nginx.service").strip(), self.nginx_pid,
                          "nginx was restarted, not reloaded")
         self.assertFalse(site.port_open(443), "port 443 still served after the purge")
+
+    def _install_beside_another_default_server(self, c, deb):
+        """Another site already owns port 443's default_server: the package installs and runs, but
+        leaves its site disabled and says how to enable it; nginx keeps serving, reloaded only."""
+        c.sh("printf 'server {\\n listen 443 default_server;\\n return 444;\\n}\\n' "
+             ">/etc/nginx/sites-enabled/other && nginx -t 2>&1 && systemctl reload nginx")
+        out = c.sh(f"apt-get install -y /debs/{os.path.basename(deb)} 2>&1")
+        self.assertIn("NOT enabling the nginx site: /etc/nginx/sites-enabled/other already has a "
+                      "default_server on port 443", out)
+        self.assertIn("ln -s /etc/nginx/sites-available/livesync /etc/nginx/sites-enabled/livesync",
+                      out)
+        self.assertEqual(c.sh("test -L /etc/nginx/sites-enabled/livesync || echo absent").strip(),
+                         "absent")
+        for unit in ("livesync-fcgi.service", "livesync-wsd.service", "nginx.service"):
+            self.assertEqual(c.sh(f"systemctl is-active {unit}").strip(), "active", unit)
+        self.assertEqual(c.sh("systemctl show -P MainPID nginx.service").strip(), self.nginx_pid,
+                         "nginx was restarted, not reloaded")
+        c.sh("apt-get purge -y livesync 2>&1 && rm /etc/nginx/sites-enabled/other")
 
 
 if __name__ == "__main__":
