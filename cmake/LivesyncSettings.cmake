@@ -15,6 +15,14 @@ if(LIVESYNC_SANITIZE)
   target_link_options(livesync_settings INTERFACE ${_san})
 endif()
 
+# The fuzz build (clang): libFuzzer's coverage hooks in every library, with ASan and UBSan.
+if(LIVESYNC_FUZZ)
+  set(_fuzz -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined
+            -fno-omit-frame-pointer)
+  target_compile_options(livesync_settings INTERFACE ${_fuzz})
+  target_link_options(livesync_settings INTERFACE -fsanitize=address,undefined)
+endif()
+
 # GCC 12 (Debian 12's compiler) reports false -Wrestrict errors inside libstdc++'s std::string
 # at -O3 (GCC bugs 105329, 105651); fixed in GCC 13.
 if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU" AND CMAKE_CXX_COMPILER_VERSION VERSION_LESS 13)
