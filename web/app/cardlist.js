@@ -1,9 +1,10 @@
 // A titled list of entity cards with its "New …" form and its empty/loading/error states.
-// The header keeps an empty `.io-slot` (data-entity) where CSV import/export controls go.
+// The header carries the CSV import/export controls for the list's entity.
 
 import { h, syncList, uid } from './dom.js';
 import { EntityForm } from './ui.js';
 import { EntityCard, KINDS } from './card.js';
+import { csvControls } from './csv_io.js';
 
 export class CardList {
   /**
@@ -41,7 +42,7 @@ export class CardList {
         'div',
         { class: 'section-head' },
         h(heading, { id: titleId, tabindex: heading === 'h1' ? '-1' : null }, title, ' ', this.count),
-        h('div', { class: 'section-actions' }, this.newButton, h('div', { class: 'io-slot', dataset: { entity: kind } })),
+        h('div', { class: 'section-actions' }, this.newButton, h('div', { class: 'io-slot', dataset: { entity: kind } }, csvControls(ctx, kind, this.def.noun))),
       ),
       this.createBox,
       this.state,
