@@ -22,18 +22,28 @@ void require(bool ok, const char* what) {
     std::abort();
 }
 
+// A temp folder holding the database, removed when the run ends (libFuzzer exits through exit()).
+struct TempFolder {
+    std::filesystem::path path;
+    TempFolder() {
+        char tmpl[] = "/tmp/ls-fuzz-XXXXXX";
+        path = ::mkdtemp(tmpl);
+    }
+    ~TempFolder() { std::filesystem::remove_all(path); }
+};
+
 struct Database {
-    std::filesystem::path dir;
-    store::Store* store = nullptr;
+    TempFolder dir;
+    Config config = [this] {
+        Config c;
+        c.database = (dir.path / "fuzz.db").string();
+        c.synchronous = "OFF";
+        return c;
+    }();
+    store::Store store{config};
     std::string before[3];
 
     Database() {
-        char tmpl[] = "/tmp/ls-fuzz-XXXXXX";
-        dir = ::mkdtemp(tmpl);
-        Config config;
-        config.database = (dir / "fuzz.db").string();
-        config.synchronous = "OFF";
-        store = new store::Store(config);
         // Parents for references (project 1, solution 1) and rows for updates by id.
         seed(Entity::projects, "name,status\nP,active\nQ,\n");
         seed(Entity::solutions, "project_id,name,phases\n1,S,design;build\n");
@@ -43,14 +53,14 @@ struct Database {
     }
 
     void seed(Entity e, std::string_view text) {
-        store::WriteTransaction tx(*store);
-        require(csv::import_csv(*store, tx, e, text).ok(), "seed file imports");
+        store::WriteTransaction tx(store);
+        require(csv::import_csv(store, tx, e, text).ok(), "seed file imports");
         tx.commit();
     }
 
     std::string exported(Entity e) {
-        store::ReadTransaction tx(*store);
-        return csv::export_csv(*store, e);
+        store::ReadTransaction tx(store);
+        return csv::export_csv(store, e);
     }
 };
 
@@ -65,12 +75,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     limits.max_rows = 500;
     limits.max_cell_bytes = 4096;
     {
-        store::WriteTransaction tx(*db.store);
-        csv::ImportResult r = csv::import_csv(*db.store, tx, entity, text, limits);
+        store::WriteTransaction tx(db.store);
+        csv::ImportResult r = csv::import_csv(db.store, tx, entity, text, limits);
         require(r.error_count >= static_cast<std::int64_t>(r.errors.size()), "error count");
         if (r.ok()) {
-            std::string out = csv::export_csv(*db.store, entity);
-            csv::ImportResult again = csv::import_csv(*db.store, tx, entity, out);
+            std::string out = csv::export_csv(db.store, entity);
+            csv::ImportResult again = csv::import_csv(db.store, tx, entity, out);
             require(again.ok(), "an accepted file's export imports");
             require(!again.wrote(), "an accepted file's export imports unchanged");
         }

@@ -134,6 +134,7 @@ class Container:
         self.debs_dir = debs_dir
         self.proc = None
         self.leader = None
+        self.ns_flags = None  # nsenter's flags, read once the container's init is known
         os.makedirs(self.root)
         run(["tar", "--numeric-owner", "--xattrs", "-C", self.root, "-xf", tarball])
         apt = os.path.join(CACHE, "apt")
@@ -192,7 +193,9 @@ class Container:
         """Runs a shell script inside the booted container (as root, in all its namespaces)."""
         env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C.UTF-8",
                "DEBIAN_FRONTEND": "noninteractive"}
-        r = subprocess.run(["nsenter", "-t", str(self.leader), *self.namespace_flags(),
+        if self.ns_flags is None:
+            self.ns_flags = self.namespace_flags()
+        r = subprocess.run(["nsenter", "-t", str(self.leader), *self.ns_flags,
                             "/bin/sh", "-c", script],
                            capture_output=True, text=True, env=env, timeout=timeout)
         if check and r.returncode != 0:
