@@ -2,7 +2,33 @@
 
 namespace livesync::wsd {
 
+namespace {
+
+bool covers_every_entity(std::span<const Change> changes) {
+    unsigned seen = 0;
+    for (const Change& c : changes) seen |= 1u << entity_index(c.entity);
+    return seen == (1u << kTableEntityCount) - 1;
+}
+
+}  // namespace
+
 std::vector<Change> Coalescer::on_changes(std::span<const Change> changes, std::int64_t now) {
+    // Sending the parts of a cascade whose windows are closed now and the others at their
+    // windows' ends would split one request into several events: they leave together instead.
+    if (window_ms_ > 0 && covers_every_entity(changes)) {
+        if (auto end = latest_open_window_end()) {
+            for (const Change& c : changes) {
+                Slot& s = slots_[static_cast<std::size_t>(entity_index(c.entity))];
+                if (s.pending) ++coalesced_;
+                s.open = true;
+                s.window_end = *end;
+                s.pending = true;
+                s.rev = c.rev;
+                s.origin.add(c.origin);
+            }
+            return {};
+        }
+    }
     std::vector<Change> due;
     for (const Change& c : changes) {
         Slot& s = slots_[static_cast<std::size_t>(entity_index(c.entity))];
@@ -35,6 +61,13 @@ std::vector<Change> Coalescer::on_timer(std::int64_t now) {
         s.window_end = now + window_ms_;
     }
     return due;
+}
+
+std::optional<std::int64_t> Coalescer::latest_open_window_end() const {
+    std::optional<std::int64_t> latest;
+    for (const Slot& s : slots_)
+        if (s.open && (!latest || s.window_end > *latest)) latest = s.window_end;
+    return latest;
 }
 
 std::optional<std::int64_t> Coalescer::next_deadline() const {

@@ -2,6 +2,8 @@
 // and opens a window; further changes within the window are merged into one trailing event at the
 // window's end, which opens the next window. So per entity at most one leading and one trailing
 // event per window, whatever the write rate, and a steady stream cannot starve the trailing event.
+// Changes to all three entities at once (a cascading delete) stay together: while any of their
+// windows is open, all three wait for the latest open window to end, so subscribers get one `all`.
 //
 // Pure logic: time is passed in (milliseconds on any monotonic clock); the daemon arms one timer
 // for next_deadline(). Not thread-safe; the daemon's loop thread owns it.
@@ -31,6 +33,8 @@ class Coalescer {
     std::uint64_t coalesced() const { return coalesced_; }
 
   private:
+    std::optional<std::int64_t> latest_open_window_end() const;
+
     struct Slot {
         bool open = false;
         std::int64_t window_end = 0;

@@ -88,3 +88,24 @@ TEST_CASE("a zero window sends every change at once") {
     CHECK(c.on_changes(one(Entity::projects, 2), 0).size() == 1);
     CHECK_FALSE(c.next_deadline());
 }
+
+TEST_CASE("a change to every entity leaves as one batch even when some windows are open") {
+    Coalescer c(100);
+    std::vector<Change> cascade{{Entity::projects, 5, "tab-b"},
+                                {Entity::solutions, 5, "tab-b"},
+                                {Entity::subcomponents, 2, "tab-b"}};
+    SECTION("all windows closed: at once") {
+        CHECK(c.on_changes(cascade, 0) == cascade);
+    }
+    SECTION("one window open: all three wait for its end") {
+        c.on_changes(one(Entity::projects, 3), 0);
+        c.on_changes(one(Entity::solutions, 4), 60);
+        CHECK(c.on_changes(cascade, 70).empty());
+        CHECK(c.next_deadline() == 160);
+        CHECK(c.on_timer(100).empty());
+        auto due = c.on_timer(160);
+        CHECK(due == cascade);
+        // Aligned from now on: the next windows end together too.
+        CHECK(c.next_deadline() == 260);
+    }
+}
