@@ -144,9 +144,11 @@ Store::Store(const Config& config)
                              "FROM checklist_items c JOIN subcomponents s ON s.id = "
                              "c.subcomponent_id WHERE s.solution_id = ? "
                              "ORDER BY c.subcomponent_id, c.position, c.id"),
+      // Inserts read the new id with sqlite3_last_insert_rowid: RETURNING would build a
+      // temporary table on every execution, which cost a third of a CSV import's time.
       checklist_insert_(db_,
                         "INSERT INTO checklist_items (subcomponent_id, position, label, done) "
-                        "VALUES (?, ?, ?, ?) RETURNING id"),
+                        "VALUES (?, ?, ?, ?)"),
       checklist_update_(db_,
                         "UPDATE checklist_items SET position = ?, label = ?, done = ? "
                         "WHERE id = ? AND subcomponent_id = ?"),
@@ -173,7 +175,7 @@ Store::Store(const Config& config)
                                  " = ? ORDER BY id"),
                    Stmt(db_, "INSERT INTO " + table + " (" + editable +
                                  ", created_at, updated_at, rev) VALUES (" +
-                                 placeholders(editable) + ", ?, ?, ?) RETURNING id"),
+                                 placeholders(editable) + ", ?, ?, ?)"),
                    Stmt(db_, "UPDATE " + table + " SET " + assignments(editable) +
                                  ", updated_at = ?, rev = ? WHERE id = ?"),
                    Stmt(db_, "DELETE FROM " + table + " WHERE id = ?"),
@@ -302,9 +304,8 @@ void Store::insert(WriteTransaction& tx, Entity entity, Row& row) {
     stmt.reset();
     int i = bind_editable(s, stmt, row);
     stmt.bind(i, row.created_at).bind(i + 1, row.updated_at).bind(i + 2, row.rev);
-    stmt.step();
-    row.id = stmt.int64(0);
-    stmt.reset();
+    stmt.run();
+    row.id = sqlite3_last_insert_rowid(db_.get());
     if (s.has_checklist) write_checklist(row);
     tx.touch(entity);
 }
@@ -350,9 +351,8 @@ void Store::write_checklist(Row& row) {
                 .bind(2, position)
                 .bind(3, item.label)
                 .bind(4, std::int64_t{item.done});
-            checklist_insert_.step();
-            item.id = checklist_insert_.int64(0);
-            checklist_insert_.reset();
+            checklist_insert_.run();
+            item.id = sqlite3_last_insert_rowid(db_.get());
         }
     }
 }
