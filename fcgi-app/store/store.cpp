@@ -144,15 +144,11 @@ Store::Store(const Config& config)
                              "FROM checklist_items c JOIN subcomponents s ON s.id = "
                              "c.subcomponent_id WHERE s.solution_id = ? "
                              "ORDER BY c.subcomponent_id, c.position, c.id"),
-      // Inserts read the new id with sqlite3_last_insert_rowid: RETURNING would build a
-      // temporary table on every execution, which cost a third of a CSV import's time.
-      checklist_insert_(db_,
-                        "INSERT INTO checklist_items (subcomponent_id, position, label, done) "
-                        "VALUES (?, ?, ?, ?)"),
       checklist_update_(db_,
                         "UPDATE checklist_items SET position = ?, label = ?, done = ? "
                         "WHERE id = ? AND subcomponent_id = ?"),
       checklist_delete_(db_, "DELETE FROM checklist_items WHERE id = ?"),
+      checklist_inserter_(db_),
       project_has_subcomponents_(db_,
                                  "SELECT EXISTS (SELECT 1 FROM subcomponents c JOIN solutions s "
                                  "ON s.id = c.solution_id WHERE s.project_id = ?)"),
@@ -173,6 +169,8 @@ Store::Store(const Config& config)
                    Stmt(db_, select + " WHERE " +
                                  std::string(s.parent_column.empty() ? "id" : s.parent_column) +
                                  " = ? ORDER BY id"),
+                   // The new id is read with sqlite3_last_insert_rowid: RETURNING would fill
+                   // a temporary table on every execution, a third of a CSV import's time.
                    Stmt(db_, "INSERT INTO " + table + " (" + editable +
                                  ", created_at, updated_at, rev) VALUES (" +
                                  placeholders(editable) + ", ?, ?, ?)"),
@@ -319,11 +317,14 @@ void Store::update(WriteTransaction& tx, Entity entity, Row& row) {
     int i = bind_editable(s, stmt, row);
     stmt.bind(i, row.updated_at).bind(i + 1, row.rev).bind(i + 2, row.id);
     stmt.run();
-    if (s.has_checklist) write_checklist(row);
+    if (s.has_checklist) {
+        remove_dropped_items(row);
+        write_checklist(row);
+    }
     tx.touch(entity);
 }
 
-void Store::write_checklist(Row& row) {
+void Store::remove_dropped_items(const Row& row) {
     std::set<std::int64_t> kept;
     for (const ChecklistItem& item : row.checklist)
         if (item.id) kept.insert(item.id);
@@ -333,8 +334,11 @@ void Store::write_checklist(Row& row) {
         if (!kept.count(checklist_of_.int64(1))) stale.push_back(checklist_of_.int64(1));
     checklist_of_.reset();
     for (std::int64_t id : stale) checklist_delete_.reset().bind(1, id).run();
+}
 
+void Store::write_checklist(Row& row) {
     std::int64_t position = 0;
+    std::vector<ChecklistInserter::NewItem> added;
     for (ChecklistItem& item : row.checklist) {
         ++position;
         if (item.id) {
@@ -346,15 +350,10 @@ void Store::write_checklist(Row& row) {
                 .bind(5, row.id)
                 .run();
         } else {
-            checklist_insert_.reset()
-                .bind(1, row.id)
-                .bind(2, position)
-                .bind(3, item.label)
-                .bind(4, std::int64_t{item.done});
-            checklist_insert_.run();
-            item.id = sqlite3_last_insert_rowid(db_.get());
+            added.push_back({position, &item});
         }
     }
+    checklist_inserter_.insert(row.id, added);
 }
 
 DeleteResult Store::remove(WriteTransaction& tx, Entity entity, std::int64_t id) {

@@ -10,6 +10,7 @@
 #include <optional>
 #include <vector>
 
+#include "checklist_inserter.hpp"
 #include "config.hpp"
 #include "entity.hpp"
 #include "revisions.hpp"
@@ -89,6 +90,8 @@ class Store {
     Row read_row(const EntitySpec& spec, const Stmt& stmt);
     int bind_editable(const EntitySpec& spec, Stmt& stmt, const Row& row);
     void load_checklists(std::vector<Row>& rows, std::optional<std::int64_t> solution_id);
+    // A new row has no stored items, so only update() looks for items the list dropped.
+    void remove_dropped_items(const Row& row);
     void write_checklist(Row& row);
 
     Db db_;
@@ -96,7 +99,8 @@ class Store {
     Stmt begin_read_, begin_write_, commit_;
     Stmt bump_global_, set_entity_rev_;
     Stmt checklist_of_, checklist_all_, checklist_by_solution_;
-    Stmt checklist_insert_, checklist_update_, checklist_delete_;
+    Stmt checklist_update_, checklist_delete_;
+    ChecklistInserter checklist_inserter_;
     Stmt project_has_subcomponents_;
     RevisionReader revision_reader_;
 };

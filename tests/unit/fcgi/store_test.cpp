@@ -119,6 +119,32 @@ TEST_CASE("a checklist rewrite keeps listed ids, adds new items and drops omitte
     CHECK(store.list(Entity::subcomponents, s).at(0).checklist == after.checklist);
 }
 
+TEST_CASE("items inserted several per statement get the ids they are stored with, in order") {
+    TempDir dir;
+    Store store(config_in(dir));
+    std::int64_t p = create(store, Entity::projects, named("p"));
+    std::int64_t s = create(store, Entity::solutions, named("s", p));
+    // 19 items: more than one multi-row INSERT, the last one partly filled.
+    Row sub = named("c", s);
+    for (int i = 0; i < 19; ++i)
+        sub.checklist.push_back({0, "item " + std::to_string(i), i % 3 == 0});
+    WriteTransaction tx(store);
+    store.insert(tx, Entity::subcomponents, sub);
+    // New items between kept ones, on update.
+    Row row = sub;
+    row.checklist = {
+        {0, "new first", false}, sub.checklist[4], {0, "new third", true}, sub.checklist[0]};
+    store.update(tx, Entity::subcomponents, row);
+    tx.commit();
+
+    for (size_t i = 1; i < sub.checklist.size(); ++i)
+        CHECK(sub.checklist[i].id == sub.checklist[i - 1].id + 1);
+    Row after = *store.find(Entity::subcomponents, sub.id);
+    CHECK(after.checklist == row.checklist);
+    CHECK(row.checklist[0].id > sub.checklist.back().id);
+    CHECK(row.checklist[2].id == row.checklist[0].id + 1);
+}
+
 TEST_CASE("ids are never reused after a delete") {
     TempDir dir;
     Store store(config_in(dir));
