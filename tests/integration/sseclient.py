@@ -13,7 +13,7 @@ import socket
 import time
 from dataclasses import dataclass
 
-from wsclient import open_stream, read_http_head
+from wsclient import Collector, open_stream, read_http_head
 
 
 class HTTPError(Exception):
@@ -158,6 +158,11 @@ class EventStream:
         except ValueError:
             payload = text
         return Event(fields["event"], fields["id"], payload, fields["retry"])
+
+    def collect(self):
+        """Hands the stream to a background reader (see wsclient.Collector) whose messages are
+        the events' data (`raw()` gives the Event objects). Use no next_event after."""
+        return Collector(self.next_event, self.close, decode=lambda ev: ev.data)
 
     def all_events(self, quiet=0.3, timeout=10):
         """Every event until none arrives for `quiet` seconds (or `timeout` passes)."""

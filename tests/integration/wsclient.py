@@ -8,7 +8,9 @@ Speaks TLS by default (certificate not verified: test stacks use self-signed one
 tls=False, or a Unix socket with unix_socket=PATH (then host/port only fill the Host header).
 Answers server pings with pongs like a browser does and counts them in `pings`. A failed handshake
 raises HandshakeError carrying the HTTP status, headers and body; a close frame from the server
-raises ConnectionClosed(code, reason) from recv_*.
+raises ConnectionClosed(code, reason) from recv_*. `Collector` reads any client's messages on a
+background thread (`ws.collect()`, `EventStream.collect()`), so a test can write while its
+subscribers keep reading like browsers do.
 """
 import base64
 import json
@@ -16,6 +18,7 @@ import os
 import socket
 import ssl
 import struct
+import threading
 import time
 
 OP_CONT, OP_TEXT, OP_BINARY, OP_CLOSE, OP_PING, OP_PONG = 0x0, 0x1, 0x2, 0x8, 0x9, 0xA
@@ -147,36 +150,53 @@ class WebSocket:
         self.sock.close()
 
     # --- receiving -------------------------------------------------------------------------
-    def _read(self, n, deadline):
-        while len(self._buf) < n:
-            remaining = deadline - time.time()
-            if remaining <= 0:
-                raise TimeoutError("no WebSocket frame in time")
-            self.sock.settimeout(remaining)
-            try:
-                chunk = self.sock.recv(65536)
-            except socket.timeout:
-                raise TimeoutError("no WebSocket frame in time")
-            if not chunk:
-                raise ConnectionClosed(1006, "connection closed without a close frame")
-            self._buf += chunk
-        out, self._buf = self._buf[:n], self._buf[n:]
-        return out
+    def _next_frame(self):
+        """(opcode, payload) of the first whole frame in the buffer, consumed; None if the
+        buffer does not hold one yet. Nothing is consumed before a frame is complete, so a
+        timeout in the middle of a frame leaves the stream intact for the next call."""
+        buf = self._buf
+        if len(buf) < 2:
+            return None
+        b0, b1 = buf[0], buf[1]
+        if b1 & 0x80:
+            raise ConnectionError("server frames must not be masked")
+        n, start = b1 & 0x7F, 2
+        if n == 126:
+            if len(buf) < 4:
+                return None
+            n, start = struct.unpack("!H", buf[2:4])[0], 4
+        elif n == 127:
+            if len(buf) < 10:
+                return None
+            n, start = struct.unpack("!Q", buf[2:10])[0], 10
+        if len(buf) < start + n:
+            return None
+        self._buf = buf[start + n:]
+        return b0 & 0x0F, buf[start:start + n]
+
+    def _fill(self, deadline):
+        remaining = deadline - time.time()
+        if remaining <= 0:
+            raise TimeoutError("no WebSocket frame in time")
+        self.sock.settimeout(remaining)
+        try:
+            chunk = self.sock.recv(65536)
+        except socket.timeout:
+            raise TimeoutError("no WebSocket frame in time")
+        if not chunk:
+            raise ConnectionClosed(1006, "connection closed without a close frame")
+        self._buf += chunk
 
     def recv_frame(self, timeout=5):
         """Returns (opcode, payload) of the next data frame; answers pings; raises
         ConnectionClosed on a close frame, TimeoutError when nothing arrives in time."""
         deadline = time.time() + timeout
         while True:
-            b0, b1 = self._read(2, deadline)
-            opcode, n = b0 & 0x0F, b1 & 0x7F
-            if n == 126:
-                n = struct.unpack("!H", self._read(2, deadline))[0]
-            elif n == 127:
-                n = struct.unpack("!Q", self._read(8, deadline))[0]
-            if b1 & 0x80:
-                raise ConnectionError("server frames must not be masked")
-            payload = self._read(n, deadline)
+            frame = self._next_frame()
+            if frame is None:
+                self._fill(deadline)
+                continue
+            opcode, payload = frame
             if opcode == OP_PING:
                 self.pings += 1
                 self.send_frame(OP_PONG, payload)
@@ -195,6 +215,10 @@ class WebSocket:
             raise ValueError(f"expected a text frame, got opcode {opcode}")
         return json.loads(payload)
 
+    def collect(self):
+        """Hands this socket to a background reader (see Collector); use no recv_* after."""
+        return Collector(self.recv_json, self.close)
+
     def recv_all(self, quiet=0.3, timeout=10):
         """Every message until none arrives for `quiet` seconds (or `timeout` passes)."""
         out = []
@@ -205,3 +229,72 @@ class WebSocket:
             except TimeoutError:
                 break
         return out
+
+
+class Collector:
+    """Reads messages on a background thread until the stream ends or stop() is called, recording
+    each with its arrival time (time.monotonic()). `recv(timeout)` returns one item or raises
+    TimeoutError; any other exception ends the stream and is kept in `ended`. `decode` turns an
+    item into the message dict (`raw()` keeps the items, e.g. SSE Event objects)."""
+
+    def __init__(self, recv, close, decode=None):
+        self._recv = recv
+        self._close = close
+        self._decode = decode or (lambda item: item)
+        self._cond = threading.Condition()
+        self._stopping = threading.Event()
+        self.items = []      # (arrival time, item), in arrival order
+        self.ended = None    # the exception that ended the stream
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self):
+        while not self._stopping.is_set():
+            try:
+                item = self._recv(timeout=0.2)
+            except TimeoutError:
+                continue
+            except Exception as e:  # a close frame, EOF or reset: the stream is over
+                with self._cond:
+                    self.ended = e
+                    self._cond.notify_all()
+                return
+            with self._cond:
+                self.items.append((time.monotonic(), item))
+                self._cond.notify_all()
+
+    def messages(self):
+        with self._cond:
+            return [self._decode(item) for _, item in self.items]
+
+    def raw(self):
+        """[item] as `recv` returned them (for SSE, the Event objects)."""
+        with self._cond:
+            return [item for _, item in self.items]
+
+    def timed(self):
+        """[(arrival time, message)]."""
+        with self._cond:
+            return [(t, self._decode(item)) for t, item in self.items]
+
+    def wait(self, predicate, timeout=10):
+        """Waits until predicate(messages) is true or the stream ended; returns its last value."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                value = predicate([self._decode(item) for _, item in self.items])
+                left = deadline - time.monotonic()
+                if value or self.ended is not None or left <= 0:
+                    return value
+                self._cond.wait(left)
+
+    def wait_ended(self, timeout=10):
+        """The exception that ended the stream, or None if it is still open after `timeout`."""
+        with self._cond:
+            self._cond.wait_for(lambda: self.ended is not None, timeout)
+            return self.ended
+
+    def stop(self):
+        self._stopping.set()
+        self._thread.join(5)
+        self._close()
