@@ -5,6 +5,9 @@ file. Every process runs in its own session and is killed (group-wide) on stop, 
     with Stack() as s:
         r = s.request("POST", "/api/projects", json={"name": "x"})
         assert r.status == 201
+
+`Subscribers` is a mixin for test cases on a stack with the daemon: WebSocket and SSE subscribers
+through nginx that read on background threads, and checks on what the daemon told them.
 """
 import atexit
 import http.client
@@ -17,13 +20,18 @@ import socket
 import ssl
 import subprocess
 import tempfile
+import threading
 import time
+
+from sseclient import EventStream
+from wsclient import WebSocket
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SOURCE_DIR = os.path.abspath(os.path.join(HERE, "..", ".."))
 BUILD_DIR = os.environ.get("LIVESYNC_BUILD_DIR", os.path.join(SOURCE_DIR, "build"))
 NGINX = os.environ.get("LIVESYNC_NGINX", "/usr/sbin/nginx")
 _live_stacks = set()
+ENTITIES = ("projects", "solutions", "subcomponents")
 
 
 def free_port():
@@ -37,6 +45,15 @@ def tls_context():
     ctx.check_hostname = False
     ctx.verify_mode = ssl.CERT_NONE
     return ctx
+
+
+def vm_rss_kib(pid):
+    """Resident memory of a process in KiB, from /proc/PID/status."""
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    raise RuntimeError(f"no VmRSS for pid {pid}")
 
 
 class Response:
@@ -139,10 +156,11 @@ class Stack:
                            stdout=f, check=True)
         self.nginx_conf = main
 
-    def _spawn(self, name, argv):
+    def _spawn(self, name, argv, env=None):
         log = open(os.path.join(self.dir, f"{name}.log"), "ab")
         self.procs[name] = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT,
-                                            start_new_session=True)
+                                            start_new_session=True,
+                                            env=dict(os.environ, **env) if env else None)
         log.close()
 
     def start_fcgi(self):
@@ -150,10 +168,22 @@ class Stack:
                              "--config", self.config_path])
         self._wait_for_path(self.fcgi_socket, "fcgi")
 
-    def start_daemon(self):
+    def start_daemon(self, env=None):
+        """Starts (or, after a kill, restarts) the daemon; `env` adds environment variables."""
         self._spawn("wsd", [os.path.join(BUILD_DIR, "ws-daemon", "livesync-wsd"),
-                            "--config", self.config_path])
-        self._wait_for_path(self.wsd_socket, "wsd")
+                            "--config", self.config_path], env)
+        # A killed daemon leaves its socket file behind: wait for a listener, not for the file.
+        deadline = time.time() + 10
+        while True:
+            try:
+                with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+                    probe.connect(self.wsd_socket)
+                return
+            except OSError:
+                self._check_alive("wsd")
+                if time.time() > deadline:
+                    raise RuntimeError("wsd does not accept connections: " + self.log("wsd"))
+                time.sleep(0.01)
 
     def start_nginx(self):
         self._spawn("nginx", [NGINX, "-c", self.nginx_conf, "-p", self.dir])
@@ -223,6 +253,49 @@ class Stack:
         except OSError:
             return ""
 
+    def pid(self, name):
+        return self.procs[name].pid
+
+    # --- the daemon's own endpoints and subscribers ----------------------------------------
+    def daemon_metrics(self):
+        """GET /metrics on the daemon's socket (nginx does not proxy it), as a dict from
+        'name{labels}' without the livesync_wsd_ prefix to an int."""
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+            sock.settimeout(10)
+            sock.connect(self.wsd_socket)
+            sock.sendall(b"GET /metrics HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+            buf = b""
+            while b"\r\n\r\n" not in buf:
+                chunk = sock.recv(65536)
+                if not chunk:
+                    raise ConnectionError("no /metrics answer: %r" % buf[:200])
+                buf += chunk
+            head, body = buf.split(b"\r\n\r\n", 1)
+            if not head.startswith(b"HTTP/1.1 200"):
+                raise ConnectionError("/metrics answered %r" % head[:200])
+            length = int(next(line.split(b":", 1)[1] for line in head.split(b"\r\n")
+                              if line.lower().startswith(b"content-length:")))
+            while len(body) < length:
+                chunk = sock.recv(65536)
+                if not chunk:
+                    break
+                body += chunk
+        out = {}
+        for line in body.decode().splitlines():
+            if line and not line.startswith("#"):
+                name, value = line.rsplit(" ", 1)
+                out[name.removeprefix("livesync_wsd_")] = int(value)
+        return out
+
+    def ws(self, origin=..., **kw):
+        """A WebSocket to /ws through nginx, by default from the site's own origin."""
+        return WebSocket.connect("localhost", self.port, "/ws",
+                                 origin=self.origin if origin is ... else origin, **kw)
+
+    def sse(self, **kw):
+        """An event stream from /events through nginx."""
+        return EventStream.connect("localhost", self.port, "/events", **kw)
+
     # --- HTTP ------------------------------------------------------------------------------
     def connection(self, timeout=30):
         return http.client.HTTPSConnection("localhost", self.port, context=tls_context(),
@@ -250,6 +323,106 @@ class Stack:
         finally:
             if own:
                 c.close()
+
+
+class Subscribers:
+    """Mixin for api_client.ApiCase classes whose stack runs the daemon (`daemon = True`)."""
+
+    def tearDown(self):
+        from api_client import sanitizer_reports  # api_client imports this module
+        super().tearDown()
+        self.assertEqual(sanitizer_reports(self.stack, "wsd"), [],
+                         "sanitizer report in the daemon's log")
+        p = self.stack.procs.get("wsd")
+        if p is not None:
+            self.assertIsNone(p.poll(), "the daemon died: " + self.stack.log("wsd"))
+
+    def subscribe(self, transport="ws", **kw):
+        """A subscriber (WebSocket or SSE) whose `hello` has arrived, reading on a background
+        thread until the test ends. Returns its Collector."""
+        client = self.stack.ws(**kw) if transport == "ws" else self.stack.sse(**kw)
+        collector = client.collect()
+        self.addCleanup(collector.stop)
+        hello = collector.wait(lambda ms: ms[:1], timeout=5)
+        self.assertTrue(hello, f"no hello on {transport}: {collector.ended}")
+        self.assertEqual(hello[0]["type"], "hello", hello)
+        return collector
+
+    def subscribe_many(self, ws=0, sse=0):
+        """{name: Collector} for `ws` WebSocket and `sse` SSE subscribers."""
+        out = {f"ws{i}": self.subscribe("ws") for i in range(ws)}
+        out.update({f"sse{i}": self.subscribe("sse") for i in range(sse)})
+        return out
+
+    def rows(self):
+        """One row of each entity (a project, its solution, its subcomponent): {entity: id}."""
+        sub = self.subcomponent()
+        sol = self.get("solutions", sub["solution_id"])
+        return {"projects": sol["project_id"], "solutions": sol["id"], "subcomponents": sub["id"]}
+
+    def write(self, total, rows, writers=8):
+        """`total` PATCHes spread over the three entities by `writers` threads, each on its own
+        keep-alive connection and with its own client id. Fails unless every one got 200."""
+        failures = []
+
+        def writer(w):
+            conn = self.stack.connection()
+            try:
+                for i in range(w, total, writers):
+                    entity = ENTITIES[i % 3]
+                    r = self.stack.request("PATCH", f"/api/{entity}/{rows[entity]}", conn=conn,
+                                           json={"name": f"writer {w} #{i}"},
+                                           headers={"X-Client-Id": f"writer-{w}"})
+                    if r.status != 200:
+                        failures.append(r)
+            except OSError as e:
+                failures.append(e)
+            finally:
+                conn.close()
+
+        threads = [threading.Thread(target=writer, args=(w,)) for w in range(writers)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        self.assertEqual(failures, [])
+
+    @staticmethod
+    def told(messages):
+        """What a client was told, per entity: (rev, exact). `hello` and a refresh of the entity
+        give its exact revision; a refresh `all` only says it changed by that global rev."""
+        told = {}
+        for m in messages:
+            if m.get("type") == "hello":
+                told = {e: (m["revs"][e], True) for e in ENTITIES}
+            elif m.get("type") == "refresh" and m["entity"] == "all":
+                told.update({e: (m["rev"], False) for e in ENTITIES})
+            elif m.get("type") == "refresh":
+                told[m["entity"]] = (m["rev"], True)
+        return told
+
+    @classmethod
+    def caught_up(cls, messages, revisions):
+        """Whether the last word on every entity matches `revisions` (from /api/revisions)."""
+        told = cls.told(messages)
+        if set(told) != set(ENTITIES):
+            return False
+        for e, (rev, exact) in told.items():
+            if exact and rev != revisions[e]:
+                return False
+            if not exact and not revisions[e] <= rev <= revisions["rev"]:
+                return False
+        return True
+
+    def assertAllCaughtUp(self, collectors, timeout=15):
+        """Every subscriber ends up told the current revisions (read once writes are over)."""
+        revisions = self.revisions()
+        for name, c in collectors.items():
+            ok = c.wait(lambda ms: self.caught_up(ms, revisions), timeout)
+            self.assertTrue(ok, f"{name} not caught up with {revisions}: told "
+                                f"{self.told(c.messages())}, ended {c.ended!r}, last "
+                                f"{c.messages()[-3:]}")
+        return revisions
 
 
 def _cleanup():
