@@ -23,6 +23,12 @@ constexpr int kSseRetryMs = 2000;
 constexpr std::int64_t kDrainFlushMs = 2000;
 // Inbound WebSocket data arrives in pieces of at most this size; the frame guard sums them.
 constexpr std::size_t kRxBufferBytes = 256;
+// lws 4.1 re-arms a per-connection "validity" timer (by default: ping after 300 s without
+// traffic, hang up after 310 s) at every accept and every pong, and all timers live in one sorted
+// linked list, so each re-arm walks every connection's timer. With 18,000 subscribers the pongs
+// of one heartbeat kept the loop busy for seconds with no event going out. Our own heartbeat
+// already drops stalled peers, so the lws timer is off: a zero hangup time disables it.
+constexpr lws_retry_bo_t kNoValidityTimer{};
 
 std::int64_t now_ms() {
     timespec ts{};
@@ -98,6 +104,7 @@ Daemon::Daemon(const Config& config)
     info.gid = -1;
     info.uid = -1;
     info.timeout_secs = 10;
+    info.retry_and_idle_policy = &kNoValidityTimer;
     // Header tables are only held while a request is parsed (upgrades and event streams detach
     // theirs), so a generous pool costs nothing at rest and avoids queueing connection storms.
     info.max_http_header_pool = 1024;
