@@ -70,9 +70,12 @@ class Response:
 
 
 class Stack:
-    def __init__(self, daemon=True, workers=2, config=None, start_pool=True):
+    def __init__(self, daemon=True, workers=2, config=None, start_pool=True, nginx_workers=1):
+        """workers: the pool's; nginx_workers: nginx's (more than one only when one worker's
+        open-file limit would be exceeded, e.g. by the fan-out benchmark's subscribers)."""
         self.want_daemon = daemon
         self.workers = workers
+        self.nginx_workers = nginx_workers
         self.extra_config = dict(config or {})
         self.start_pool = start_pool
         self.procs = {}
@@ -151,7 +154,8 @@ class Stack:
                            stdout=f, check=True)
         with open(main, "w") as f:
             subprocess.run([render, os.path.join(SOURCE_DIR, "nginx", "dev-nginx.conf.in"),
-                            f"PREFIX={self.dir}", f"SITE={site}", "WORKERS=1",
+                            f"PREFIX={self.dir}", f"SITE={site}",
+                            f"WORKERS={self.nginx_workers}",
                             f"USER={pwd.getpwuid(os.getuid()).pw_name}"],
                            stdout=f, check=True)
         self.nginx_conf = main
