@@ -1,6 +1,7 @@
 // N idle WebSocket subscribers for the freshness benchmark: each does the RFC 6455 handshake
 // over TLS with the site's Origin, answers pings, and counts the JSON messages it receives
-// (hello, refresh). Stdlib only.
+// (hello, refresh). Stdlib only. The fan-out benchmark (bench/subscribers/) uses the same class
+// with options, also against Nchan, which sends no hello.
 
 import tls from 'node:tls';
 import crypto from 'node:crypto';
@@ -16,14 +17,21 @@ function frame(opcode, payload = Buffer.alloc(0)) {
   return out;
 }
 
-class Subscriber {
-  constructor(port, origin) {
+export class Subscriber {
+  /**
+   * Options: `host` (default 127.0.0.1), `localAddress` (bind the client end there, e.g. one
+   * 127.0.0.x per process, so many processes do not share one ephemeral-port range), `onText`
+   * (called with each text message's payload), `readyOn` ('hello', the default: ready once the
+   * livesync hello arrived; 'upgrade': ready at the 101 response).
+   */
+  constructor(port, origin, { host = '127.0.0.1', localAddress, onText, readyOn = 'hello' } = {}) {
+    this.onText = onText;
     this.messages = 0;
     this.hello = false;
     this.closed = false;
     this.buf = Buffer.alloc(0);
     this.ready = new Promise((resolve, reject) => {
-      this.sock = tls.connect({ host: '127.0.0.1', port, servername: 'localhost', rejectUnauthorized: false, ALPNProtocols: ['http/1.1'] }, () => {
+      this.sock = tls.connect({ host, port, localAddress, servername: 'localhost', rejectUnauthorized: false, ALPNProtocols: ['http/1.1'] }, () => {
         const key = crypto.randomBytes(16).toString('base64');
         this.sock.write(`GET /ws HTTP/1.1\r\nHost: localhost:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
           `Sec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\nOrigin: ${origin}\r\n\r\n`);
@@ -38,6 +46,7 @@ class Subscriber {
           this.buf = this.buf.subarray(end + 4);
           if (!/^HTTP\/1\.1 101/.test(head)) return reject(new Error(head.split('\r\n')[0]));
           upgraded = true;
+          if (readyOn === 'upgrade') resolve();
         }
         this.parse(resolve);
       });
@@ -70,6 +79,7 @@ class Subscriber {
       if (opcode === 0x9) this.sock.write(frame(0xa, payload));
       else if (opcode === 0x1) {
         this.messages += 1;
+        this.onText?.(payload);
         if (!this.hello && payload.toString().includes('"hello"')) {
           this.hello = true;
           onHello();
