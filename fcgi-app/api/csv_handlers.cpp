@@ -1,5 +1,7 @@
 #include "csv_handlers.hpp"
 
+#include <memory>
+
 #include "csv/exporter.hpp"
 #include "csv/importer.hpp"
 #include "http/api_error.hpp"
@@ -64,18 +66,24 @@ Response export_rows(Context& ctx, const Request& request, const PathParams& par
     std::string name = file.substr(0, file.size() - kSuffix.size());
     Entity entity = table_entity(name, request);
 
-    store::ReadTransaction tx(ctx.store);
-    std::string etag = http::etag_of(ctx.store.revisions().of(entity));
+    // The snapshot the ETag is read in stays open until the body has been streamed, so the
+    // rows sent are exactly that revision's.
+    auto snapshot = std::make_shared<store::ReadTransaction>(ctx.store);
+    std::int64_t rev = ctx.store.revisions().of(entity);
+    std::string etag = http::etag_of(rev);
     auto if_none_match = request.header("if-none-match");
-    if (if_none_match && http::none_match_hits(*if_none_match, ctx.store.revisions().of(entity)))
+    if (if_none_match && http::none_match_hits(*if_none_match, rev))
         return Response::empty(304).header("ETag", etag);
 
     Response r;
     r.status = 200;
-    r.body = csv::export_csv(ctx.store, entity);
     r.header("Content-Type", "text/csv; charset=utf-8");
     r.header("Content-Disposition", "attachment; filename=\"" + file + "\"");
     r.header("ETag", etag);
+    r.stream = [snapshot, &store = ctx.store, entity](const http::BodyWriter& write) mutable {
+        csv::export_csv(store, entity, write);
+        snapshot.reset();  // the last row is out: end the read transaction now
+    };
     return r;
 }
 

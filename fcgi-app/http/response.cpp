@@ -66,13 +66,14 @@ std::string serialize(const Response& response, bool head_only) {
         out += "\r\n";
     }
     out += "Cache-Control: no-cache\r\n";
-    if (response.status != 204 && response.status != 304) {
+    bool has_body = response.status != 204 && response.status != 304;
+    if (has_body && !response.stream) {
         out += "Content-Length: ";
         out += std::to_string(response.body.size());
         out += "\r\n";
     }
     out += "\r\n";
-    if (!head_only && response.status != 204 && response.status != 304) out += response.body;
+    if (has_body && !head_only && !response.stream) out += response.body;
     return out;
 }
 

@@ -14,6 +14,8 @@
 #include <cstring>
 #include <memory>
 #include <optional>
+#include <stdexcept>
+#include <string_view>
 
 #include "app.hpp"
 #include "fd.hpp"
@@ -58,6 +60,9 @@ class FcgxRequest {
     ~FcgxRequest() { FCGX_Free(&request_, 1); }
     FCGX_Request* get() { return &request_; }
     const char* param(const char* name) { return FCGX_GetParam(name, request_.envp); }
+    // Closes the connection without ending the request, so that nginx fails the response
+    // instead of passing on what was sent as complete. The next accept starts afresh.
+    void abort() { FCGX_Free(&request_, 1); }
 
   private:
     FCGX_Request request_{};
@@ -118,6 +123,22 @@ std::optional<http::Response> read_request(FcgxRequest& fcgx, const Config& conf
     return std::nullopt;
 }
 
+// Sends a streamed body. Once the headers are out a failure can no longer become an error
+// response, so it is logged and reported as false: the caller drops the connection.
+bool send_stream(FcgxRequest& fcgx, const http::Request& request, const http::Response& response) {
+    try {
+        response.stream([&](std::string_view bytes) {
+            if (FCGX_PutStr(bytes.data(), static_cast<int>(bytes.size()), fcgx.get()->out) < 0)
+                throw std::runtime_error("the connection to nginx is gone");
+        });
+        return true;
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "livesync-fcgi: %s %s: response cut short: %s\n",
+                     request.method.c_str(), request.path.c_str(), e.what());
+        return false;
+    }
+}
+
 }  // namespace
 
 int run_worker(const Config& config, int listen_fd) {
@@ -156,8 +177,13 @@ int run_worker(const Config& config, int listen_fd) {
         http::Request request;
         std::optional<http::Response> early = read_request(fcgx, config, request);
         http::Response response = early ? std::move(*early) : app->handle(request);
-        std::string out = http::serialize(response, request.method == "HEAD");
+        bool head_only = request.method == "HEAD";
+        std::string out = http::serialize(response, head_only);
         FCGX_PutStr(out.data(), static_cast<int>(out.size()), fcgx.get()->out);
+        if (response.stream && !head_only && !send_stream(fcgx, request, response)) {
+            fcgx.abort();
+            continue;
+        }
         FCGX_Finish_r(fcgx.get());
     }
     return 0;
