@@ -41,6 +41,9 @@ TEST_CASE("cells: commas, quotes and line breaks are quoted; spaces are not") {
     CHECK(cell("say \"hi\"") == "\"say \"\"hi\"\"\"");
     CHECK(cell("two\nlines") == "\"two\nlines\"");
     CHECK(cell(" padded ") == " padded ");
+    CHECK(cell("\"\"") == "\"\"\"\"\"\"");
+    CHECK(cell("\"x,\"") == "\"\"\"x,\"\"\"");
+    CHECK(cell("=\"a\"") == "\"'=\"\"a\"\"\"");
 }
 
 TEST_CASE("cells: phases are enabled names joined by ';' in catalogue order") {
@@ -62,6 +65,9 @@ TEST_CASE("cells: checklists are a JSON array of label and done") {
     std::string out;
     append_checklist(out, {{7, "a \"b\"\n", true}, {8, "c\x01", false}});
     CHECK(out == R"([{"label":"a \"b\"\n","done":true},{"label":"c\u0001","done":false}])");
+    out.clear();
+    append_checklist(out, {{1, "\\", false}, {2, "x\ty\\\r", true}});
+    CHECK(out == R"([{"label":"\\","done":false},{"label":"x\ty\\\r","done":true}])");
     out.clear();
     append_checklist(out, {});
     CHECK(out == "[]");
