@@ -1,5 +1,6 @@
 // livesync-fcgi: the FastCGI worker pool. Started without LIVESYNC_WORKER_FD it is the master
 // (opens the socket, migrates the schema, pre-forks workers); with it, it is one worker.
+#include <sqlite3.h>
 #include <unistd.h>
 
 #include <climits>
@@ -41,6 +42,9 @@ void print_usage() {
 }  // namespace
 
 int main(int argc, char** argv) {
+    // Before any connection is opened: without memory statistics (which nothing reads) SQLite
+    // takes no global mutex per allocation, about 5% of a CSV import's instructions.
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
     if (argc == 2 && (std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0)) {
         print_usage();
         return 0;
