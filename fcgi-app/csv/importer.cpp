@@ -5,11 +5,9 @@
 #include <unordered_map>
 #include <unordered_set>
 
-#include <nlohmann/json.hpp>
-
-#include "api/body_fields.hpp"
 #include "api/field_rules.hpp"
 #include "cells.hpp"
+#include "checklist_cell.hpp"
 #include "csv_reader.hpp"
 #include "http/preconditions.hpp"
 
@@ -204,7 +202,7 @@ class Importer {
                     problem = parse_phases(cell, row.phases);
                     break;
                 case Column::checklist:
-                    problem = parse_checklist_cell(cell, row);
+                    problem = parse_checklist_cell(cell, row.checklist);
                     break;
             }
             if (problem) bad(i, std::move(*problem));
@@ -240,19 +238,6 @@ class Importer {
         }
         parent_id = *id;
         return std::nullopt;
-    }
-
-    std::optional<std::string> parse_checklist_cell(std::string_view cell, store::Row& row) {
-        row.checklist.clear();
-        if (cell.empty()) return std::nullopt;
-        nlohmann::json items = nlohmann::json::parse(cell, nullptr, false);
-        if (items.is_discarded() || !items.is_array())
-            return "must be a JSON array like [{\"label\":\"…\",\"done\":false}]";
-        nlohmann::json errors = nlohmann::json::object();
-        row.checklist = api::parse_checklist(items, {}, "checklist", errors);
-        if (errors.empty()) return std::nullopt;
-        // Every problem is filed under the one field, already as "item N: …; item M: …".
-        return errors.begin().value().get<std::string>();
     }
 
     store::Store& store_;
