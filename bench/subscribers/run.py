@@ -206,12 +206,14 @@ def measure(server, clients, n, base, args):
     per_conn = {k: (mem[k] - base[k]) / n
                 for k in ("daemon_rss", "workers_rss", "pss", "zones_pss") if k in mem}
     details = {k: round(pct([d[k] for _, _, d in sent], 50), 2) for k in sent[0][2]}
+    slowest = {k: round(max(d[k] for _, _, d in sent), 2) for k in sent[0][2]}
     return {
         "delivered": len(latencies), "expected": n * args.triggers,
         "p50": pct(latencies, 50) if latencies else None,
         "p99": pct(latencies, 99) if latencies else None,
         "max": max(latencies) if latencies else None, "last_per_trigger": last,
         "kib_per_conn": per_conn, "memory": mem, "base": base, "trigger_p50": details,
+        "trigger_max": slowest,
     }
 
 
@@ -256,7 +258,7 @@ def print_row(r):
           f"delivered={r['delivered']}/{r['expected']} p50={fmt(r['p50'])} p99={fmt(r['p99'])} "
           f"max={fmt(r['max'])} ms | KiB/conn: daemon={fmt(k.get('daemon_rss'))} "
           f"nginx-workers-rss={fmt(k['workers_rss'])} nginx-pss={fmt(k['pss'])} "
-          f"(zones {fmt(k['zones_pss'])}) | trigger p50 {r['trigger_p50']} | "
+          f"(zones {fmt(k['zones_pss'])}) | trigger p50 {r['trigger_p50']} max {r['trigger_max']} | "
           f"last per trigger {r['last_per_trigger']} | "
           f"nginx worker fds {r['nginx_worker_fds']}"
           + (f" | errors {r['errors']}" if r["errors"] else ""), flush=True)
