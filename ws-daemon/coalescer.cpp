@@ -19,12 +19,9 @@ std::vector<Change> Coalescer::on_changes(std::span<const Change> changes, std::
         if (auto end = latest_open_window_end()) {
             for (const Change& c : changes) {
                 Slot& s = slots_[static_cast<std::size_t>(entity_index(c.entity))];
-                if (s.pending) ++coalesced_;
                 s.open = true;
                 s.window_end = *end;
-                s.pending = true;
-                s.rev = c.rev;
-                s.origin.add(c.origin);
+                hold(s, c);
             }
             return {};
         }
@@ -38,12 +35,16 @@ std::vector<Change> Coalescer::on_changes(std::span<const Change> changes, std::
             s.window_end = now + window_ms_;
             continue;
         }
-        if (s.pending) ++coalesced_;
-        s.pending = true;
-        s.rev = c.rev;
-        s.origin.add(c.origin);
+        hold(s, c);
     }
     return due;
+}
+
+void Coalescer::hold(Slot& slot, const Change& change) {
+    if (slot.pending) ++coalesced_;
+    slot.pending = true;
+    slot.rev = change.rev;
+    slot.origin.add(change.origin);
 }
 
 std::vector<Change> Coalescer::on_timer(std::int64_t now) {

@@ -42,6 +42,9 @@ class Coalescer {
         std::int64_t rev = 0;
         OriginMerge origin;
     };
+    // Merges a change into its open window's trailing event.
+    void hold(Slot& slot, const Change& change);
+
     std::int64_t window_ms_;
     std::array<Slot, kTableEntityCount> slots_{};
     std::uint64_t coalesced_ = 0;

@@ -24,7 +24,7 @@ import threading
 import time
 
 from sseclient import EventStream
-from wsclient import WebSocket
+from wsclient import WebSocket, read_http_head
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SOURCE_DIR = os.path.abspath(os.path.join(HERE, "..", ".."))
@@ -268,17 +268,10 @@ class Stack:
             sock.settimeout(10)
             sock.connect(self.wsd_socket)
             sock.sendall(b"GET /metrics HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
-            buf = b""
-            while b"\r\n\r\n" not in buf:
-                chunk = sock.recv(65536)
-                if not chunk:
-                    raise ConnectionError("no /metrics answer: %r" % buf[:200])
-                buf += chunk
-            head, body = buf.split(b"\r\n\r\n", 1)
-            if not head.startswith(b"HTTP/1.1 200"):
-                raise ConnectionError("/metrics answered %r" % head[:200])
-            length = int(next(line.split(b":", 1)[1] for line in head.split(b"\r\n")
-                              if line.lower().startswith(b"content-length:")))
+            status, headers, body = read_http_head(sock)
+            if status != 200:
+                raise ConnectionError(f"/metrics answered {status}")
+            length = int(headers["content-length"])
             while len(body) < length:
                 chunk = sock.recv(65536)
                 if not chunk:

@@ -13,7 +13,7 @@ import socket
 import time
 from dataclasses import dataclass
 
-from wsclient import Collector, open_stream, read_http_head
+from wsclient import Collector, open_stream, read_http_head, recv_before
 
 
 class HTTPError(Exception):
@@ -82,14 +82,7 @@ class EventStream:
         self.sock.close()
 
     def _fill(self, deadline):
-        remaining = deadline - time.time()
-        if remaining <= 0:
-            raise TimeoutError("no event in time")
-        self.sock.settimeout(remaining)
-        try:
-            chunk = self.sock.recv(65536)
-        except socket.timeout:
-            raise TimeoutError("no event in time")
+        chunk = recv_before(self.sock, deadline, "no event in time")
         if not chunk:
             self._eof = True
         self._raw += chunk

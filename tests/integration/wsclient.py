@@ -67,6 +67,19 @@ def open_stream(host, port, tls=True, unix_socket=None, timeout=10, source_addre
     return sock
 
 
+def recv_before(sock, deadline, what):
+    """One recv() that must return before `deadline` (time.time()); b"" at end of stream.
+    Raises TimeoutError(what) otherwise."""
+    remaining = deadline - time.time()
+    if remaining <= 0:
+        raise TimeoutError(what)
+    sock.settimeout(remaining)
+    try:
+        return sock.recv(65536)
+    except socket.timeout:
+        raise TimeoutError(what)
+
+
 def read_http_head(sock, buf=b""):
     """Reads until the end of an HTTP response head. Returns (status, headers, rest)."""
     while b"\r\n\r\n" not in buf:
@@ -175,14 +188,7 @@ class WebSocket:
         return b0 & 0x0F, buf[start:start + n]
 
     def _fill(self, deadline):
-        remaining = deadline - time.time()
-        if remaining <= 0:
-            raise TimeoutError("no WebSocket frame in time")
-        self.sock.settimeout(remaining)
-        try:
-            chunk = self.sock.recv(65536)
-        except socket.timeout:
-            raise TimeoutError("no WebSocket frame in time")
+        chunk = recv_before(self.sock, deadline, "no WebSocket frame in time")
         if not chunk:
             raise ConnectionClosed(1006, "connection closed without a close frame")
         self._buf += chunk
