@@ -1,25 +1,14 @@
 // CSV import and export from the browser: the import dialog uploads a file, shows the result or
 // the server's per-line errors, and the other open tab refreshes by itself.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Stack } from './stack.js';
-import { Browser, sleep } from './browser.js';
+import { sleep } from './browser.js';
+import { stackAndBrowser } from './fixture.js';
 
-let stack;
-let browser;
+const env = stackAndBrowser();
 
-before(async () => {
-  stack = await new Stack().start();
-  browser = await Browser.launch();
-});
-
-after(async () => {
-  await browser?.close();
-  await stack?.stop();
-});
-
-const url = (p) => `${stack.origin}${p}`;
+const url = (p) => `${env.stack.origin}${p}`;
 const csvFile = (name, text) => ({ name, mimeType: 'text/csv', buffer: Buffer.from(text) });
 
 async function openImport(tab) {
@@ -30,8 +19,8 @@ async function openImport(tab) {
 }
 
 test('an import through the dialog shows its result here and appears in the other tab', async () => {
-  const a = await browser.tab(url('/'));
-  const b = await browser.tab(url('/'));
+  const a = await env.browser.tab(url('/'));
+  const b = await env.browser.tab(url('/'));
   await Promise.all([a.waitPill('Live'), b.waitPill('Live')]);
   await sleep(700);
 
@@ -59,8 +48,8 @@ test('an import through the dialog shows its result here and appears in the othe
 });
 
 test('a file with bad rows lists every bad line and changes nothing', async () => {
-  const before = (await stack.api('GET', '/api/projects')).items.length;
-  const a = await browser.tab(url('/'));
+  const before = (await env.stack.api('GET', '/api/projects')).items.length;
+  const a = await env.browser.tab(url('/'));
   await a.waitPill('Live');
   const dialog = await openImport(a);
   await dialog.locator('input[type=file]').setInputFiles(
@@ -77,13 +66,13 @@ test('a file with bad rows lists every bad line and changes nothing', async () =
       ['4', 'name'],
     ],
   );
-  assert.equal((await stack.api('GET', '/api/projects')).items.length, before, 'nothing was imported');
+  assert.equal((await env.stack.api('GET', '/api/projects')).items.length, before, 'nothing was imported');
   await dialog.getByRole('button', { name: 'Close' }).click();
   await a.page.close();
 });
 
 test('the export link downloads the list as CSV', async () => {
-  const a = await browser.tab(url('/'));
+  const a = await env.browser.tab(url('/'));
   const link = a.page.locator('.list-projects .io-slot a', { hasText: 'Export CSV' });
   assert.equal(await link.getAttribute('href'), '/api/export/projects.csv');
   const text = await a.page.evaluate(async () => (await fetch('/api/export/projects.csv')).text());

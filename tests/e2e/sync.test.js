@@ -1,26 +1,16 @@
 // Two tabs against the real stack: edits show up live, with exactly the refetches they need,
 // without disturbing what the user is typing, and data is never interpreted as HTML.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { Stack, SOURCE_DIR } from './stack.js';
-import { Browser, sleep } from './browser.js';
+import { SOURCE_DIR } from './stack.js';
+import { sleep } from './browser.js';
+import { stackAndBrowser } from './fixture.js';
 
-let stack;
-let browser;
+const env = stackAndBrowser();
 
-before(async () => {
-  stack = await new Stack().start();
-  browser = await Browser.launch();
-});
-
-after(async () => {
-  await browser?.close();
-  await stack?.stop();
-});
-
-const url = (p) => `${stack.origin}${p}`;
+const url = (p) => `${env.stack.origin}${p}`;
 
 /** Waits until the tab is live and its start-up catch-up is over. */
 async function settled(tab) {
@@ -29,9 +19,9 @@ async function settled(tab) {
 }
 
 test('an edit in one tab appears in the other without reload: one refetch there, none extra here', async () => {
-  const p = await stack.api('POST', '/api/projects', { name: 'Apollo', owner: 'ann' });
-  const a = await browser.tab(url('/'));
-  const b = await browser.tab(url('/'));
+  const p = await env.stack.api('POST', '/api/projects', { name: 'Apollo', owner: 'ann' });
+  const a = await env.browser.tab(url('/'));
+  const b = await env.browser.tab(url('/'));
   await Promise.all([settled(a), settled(b)]);
   await b.page.evaluate(() => (window.__noReload = true));
 
@@ -59,8 +49,8 @@ test('an edit in one tab appears in the other without reload: one refetch there,
 });
 
 test('typing in a form survives a refresh caused by another tab (value, focus, caret, scroll)', async () => {
-  for (let i = 0; i < 12; i++) await stack.api('POST', '/api/projects', { name: `Filler ${i}` });
-  const b = await browser.tab(url('/'));
+  for (let i = 0; i < 12; i++) await env.stack.api('POST', '/api/projects', { name: `Filler ${i}` });
+  const b = await env.browser.tab(url('/'));
   await settled(b);
   await b.page.getByRole('button', { name: 'New project' }).click();
   const input = b.page.locator('.create-box input[name=name]');
@@ -71,7 +61,7 @@ test('typing in a form survives a refresh caused by another tab (value, focus, c
   const before = await b.page.evaluate(() => ({ y: window.scrollY, caret: document.activeElement.selectionStart }));
 
   const since = Date.now();
-  const other = await stack.api('POST', '/api/projects', { name: 'Made elsewhere' });
+  const other = await env.stack.api('POST', '/api/projects', { name: 'Made elsewhere' });
   await b.page.waitForSelector(`.card[data-id="${other.id}"]`, { timeout: 5000 });
   const afterState = await b.page.evaluate(() => ({
     value: document.activeElement.value,
@@ -87,13 +77,13 @@ test('typing in a form survives a refresh caused by another tab (value, focus, c
 });
 
 test('an edit form open on a row that changes underneath tells the user; saving asks before overwriting', async () => {
-  const p = await stack.api('POST', '/api/projects', { name: 'Gemini', description: 'two seats' });
-  const a = await browser.tab(url('/'));
+  const p = await env.stack.api('POST', '/api/projects', { name: 'Gemini', description: 'two seats' });
+  const a = await env.browser.tab(url('/'));
   await settled(a);
   const card = a.page.locator(`.card[data-id="${p.id}"]`);
   await card.getByRole('button', { name: /^Edit/ }).click();
   await card.locator('textarea[name=description]').fill('my text');
-  await stack.api('PATCH', `/api/projects/${p.id}`, { description: 'their text' }, [200], { 'If-Match': `"${p.rev}"` });
+  await env.stack.api('PATCH', `/api/projects/${p.id}`, { description: 'their text' }, [200], { 'If-Match': `"${p.rev}"` });
   await card.locator('.form-notice').waitFor({ timeout: 5000 });
   assert.equal(await card.locator('textarea[name=description]').inputValue(), 'my text', 'the form keeps my input');
   await card.getByRole('button', { name: 'Save' }).click();
@@ -101,13 +91,13 @@ test('an edit form open on a row that changes underneath tells the user; saving 
   assert.match(await card.locator('.form-error').textContent(), /newer version/);
   await card.getByRole('button', { name: 'Overwrite with mine' }).click();
   await card.locator('.card-desc').filter({ hasText: 'my text' }).waitFor();
-  const row = await stack.api('GET', `/api/projects/${p.id}`);
+  const row = await env.stack.api('GET', `/api/projects/${p.id}`);
   assert.equal(row.description, 'my text');
   await a.page.close();
 });
 
 test('invalid input shows the server\'s message beside the field', async () => {
-  const a = await browser.tab(url('/'));
+  const a = await env.browser.tab(url('/'));
   await a.page.getByRole('button', { name: 'New project' }).click();
   await a.page.locator('.create-box input[name=name]').fill('');
   await a.page.getByRole('button', { name: 'Create project' }).click();
@@ -120,10 +110,10 @@ test('invalid input shows the server\'s message beside the field', async () => {
 
 test('names like <img src=x onerror=alert(1)> render as text and no dialog fires', async () => {
   const evil = '<img src=x onerror=alert(1)>';
-  const p = await stack.api('POST', '/api/projects', { name: evil, description: '<script>alert(2)</script>' });
-  const s = await stack.api('POST', '/api/solutions', { name: evil, project_id: p.id });
-  await stack.api('POST', '/api/subcomponents', { name: evil, solution_id: s.id, checklist: [{ label: evil, done: false }] });
-  const a = await browser.tab(url(`/solutions/${s.id}`));
+  const p = await env.stack.api('POST', '/api/projects', { name: evil, description: '<script>alert(2)</script>' });
+  const s = await env.stack.api('POST', '/api/solutions', { name: evil, project_id: p.id });
+  await env.stack.api('POST', '/api/subcomponents', { name: evil, solution_id: s.id, checklist: [{ label: evil, done: false }] });
+  const a = await env.browser.tab(url(`/solutions/${s.id}`));
   await a.page.locator('.card-subcomponents .checklist-item label').waitFor();
   await a.page.goto(url(`/projects/${p.id}`));
   await a.page.locator('h1.card-title').waitFor();
@@ -137,9 +127,9 @@ test('names like <img src=x onerror=alert(1)> render as text and no dialog fires
 });
 
 test('projects → solutions with phase toggles → subcomponents with a checklist, deep links and back/forward', async () => {
-  const p = await stack.api('POST', '/api/projects', { name: 'Artemis', owner: 'nasa', status: 'active', description: 'Back to the Moon' });
-  const a = await browser.tab(url('/'));
-  const b = await browser.tab(url(`/projects/${p.id}`));
+  const p = await env.stack.api('POST', '/api/projects', { name: 'Artemis', owner: 'nasa', status: 'active', description: 'Back to the Moon' });
+  const a = await env.browser.tab(url('/'));
+  const b = await env.browser.tab(url(`/projects/${p.id}`));
   await Promise.all([settled(a), settled(b)]);
 
   await a.page.getByRole('link', { name: 'Artemis' }).click();
@@ -168,7 +158,7 @@ test('projects → solutions with phase toggles → subcomponents with a checkli
     await sub.getByLabel('New checklist item').press('Enter');
     await sub.locator('.checklist-item label').filter({ hasText: label }).waitFor();
   }
-  const c = await browser.tab(solutionUrl); // a deep link straight to the solution page
+  const c = await env.browser.tab(solutionUrl); // a deep link straight to the solution page
   await settled(c);
   await sub.getByRole('checkbox', { name: 'Design' }).check();
   await c.page.waitForFunction(() => document.querySelector('.progress')?.textContent === '1 of 3 done', null, { timeout: 5000 });
@@ -196,15 +186,15 @@ test('projects → solutions with phase toggles → subcomponents with a checkli
 });
 
 test('the pages run under the site\'s Content-Security-Policy with no violation; screenshot for the README', async () => {
-  const p = await stack.api('POST', '/api/projects', { name: 'Mercury', owner: 'ops', status: 'done', description: 'First crewed flights' });
-  const s = await stack.api('POST', '/api/solutions', { name: 'Capsule', project_id: p.id, status: 'active', description: 'One seat' });
-  await stack.api('PUT', `/api/solutions/${s.id}/phases/deploy`, { enabled: false });
-  await stack.api('POST', '/api/subcomponents', { name: 'Parachute', solution_id: s.id, owner: 'kim', status: 'active',
+  const p = await env.stack.api('POST', '/api/projects', { name: 'Mercury', owner: 'ops', status: 'done', description: 'First crewed flights' });
+  const s = await env.stack.api('POST', '/api/solutions', { name: 'Capsule', project_id: p.id, status: 'active', description: 'One seat' });
+  await env.stack.api('PUT', `/api/solutions/${s.id}/phases/deploy`, { enabled: false });
+  await env.stack.api('POST', '/api/subcomponents', { name: 'Parachute', solution_id: s.id, owner: 'kim', status: 'active',
     checklist: [{ label: 'Drop test', done: true }, { label: 'Packing procedure', done: false }] });
-  await stack.api('POST', '/api/subcomponents', { name: 'Retro rockets', solution_id: s.id, status: 'planned' });
-  const a = await browser.tab(url(`/solutions/${s.id}`));
+  await env.stack.api('POST', '/api/subcomponents', { name: 'Retro rockets', solution_id: s.id, status: 'planned' });
+  const a = await env.browser.tab(url(`/solutions/${s.id}`));
   await settled(a);
-  const head = await stack.request('GET', '/');
+  const head = await env.stack.request('GET', '/');
   assert.match(head.headers['content-security-policy'] ?? '', /script-src 'self'/);
   for (const p2 of ['/', `/projects/${p.id}`]) {
     await a.page.goto(url(p2));
