@@ -33,12 +33,14 @@ std::string format_phases(unsigned phases) {
 
 std::optional<std::string> parse_phases(std::string_view cell, unsigned& phases) {
     unsigned bits = 0;
-    while (!cell.empty()) {
+    for (bool more = !cell.empty(); more;) {
         size_t semi = cell.find(';');
+        more = semi != std::string_view::npos;
         std::string_view name = cell.substr(0, semi);
-        cell = semi == std::string_view::npos ? std::string_view() : cell.substr(semi + 1);
+        cell = more ? cell.substr(semi + 1) : std::string_view();
         while (!name.empty() && name.front() == ' ') name.remove_prefix(1);
         while (!name.empty() && name.back() == ' ') name.remove_suffix(1);
+        if (name.empty()) return "an empty phase name: a ';' at an end or two in a row";
         auto bit = store::phase_bit(name);
         if (!bit)
             return "'" + std::string(name) +

@@ -24,7 +24,7 @@ json details_of(Entity e, const json& body, Mode mode) {
 
 }  // namespace
 
-TEST_CASE("a valid create fills the row; omitted fields keep their defaults") {
+TEST_CASE("a valid create fills the row, omitted fields keep their defaults") {
     store::Row row;
     apply_fields(
         Entity::solutions,

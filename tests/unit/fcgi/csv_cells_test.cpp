@@ -36,7 +36,7 @@ TEST_CASE("cells: import strips exactly one leading quote, so export → import 
     }
 }
 
-TEST_CASE("cells: commas, quotes and line breaks are quoted; spaces are not") {
+TEST_CASE("cells: commas, quotes and line breaks are quoted, spaces are not") {
     CHECK(cell("a,b") == "\"a,b\"");
     CHECK(cell("say \"hi\"") == "\"say \"\"hi\"\"\"");
     CHECK(cell("two\nlines") == "\"two\nlines\"");
@@ -46,7 +46,7 @@ TEST_CASE("cells: commas, quotes and line breaks are quoted; spaces are not") {
     CHECK(cell("=\"a\"") == "\"'=\"\"a\"\"\"");
 }
 
-TEST_CASE("cells: phases are enabled names joined by ';' in catalogue order") {
+TEST_CASE("cells: phases are enabled names joined by semicolons in catalogue order") {
     CHECK(format_phases(store::kAllPhases) == "discovery;design;build;test;deploy");
     CHECK(format_phases(0).empty());
     unsigned bits = 99;
@@ -58,7 +58,8 @@ TEST_CASE("cells: phases are enabled names joined by ';' in catalogue order") {
     CHECK(parse_phases("build;nope", bits));
     CHECK(bits == 7);  // untouched on error
     CHECK(parse_phases("build;build", bits)->find("more than once") != std::string::npos);
-    CHECK(parse_phases("build;", bits));
+    CHECK(parse_phases("build;", bits)->find("empty phase name") != std::string::npos);
+    CHECK(parse_phases("build;;test", bits)->find("empty phase name") != std::string::npos);
 }
 
 TEST_CASE("cells: checklists are a JSON array of label and done") {

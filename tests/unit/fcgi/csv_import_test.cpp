@@ -50,7 +50,7 @@ std::string describe(const ImportResult& r) {
 
 }  // namespace
 
-TEST_CASE("import: creates rows with defaults; header in any order") {
+TEST_CASE("import: creates rows with defaults, header in any order") {
     Fixture f;
     ImportResult r = f.import(Entity::projects, "owner,name\r\nann,Alpha\r\n,Beta\r\n");
     INFO(describe(r));
@@ -142,7 +142,7 @@ TEST_CASE("import: read-only export columns are accepted and ignored") {
     CHECK(rows[0].created_at != "yesterday");
 }
 
-TEST_CASE("import: parents must exist; ids must exist and appear once") {
+TEST_CASE("import: parents must exist, ids must exist and appear once") {
     Fixture f;
     REQUIRE(f.import(Entity::projects, "name\nP\n").ok());
     ImportResult r = f.import(Entity::solutions,
@@ -163,7 +163,7 @@ TEST_CASE("import: parents must exist; ids must exist and appear once") {
     CHECK(r.errors[0].message.find("already updated on line 2") != std::string::npos);
 }
 
-TEST_CASE("import: phases column — names joined by ';', empty = none, absent = all") {
+TEST_CASE("import: phases column — names joined by semicolons, empty = none, absent = all") {
     Fixture f;
     REQUIRE(f.import(Entity::projects, "name\nP\n").ok());
     ImportResult r = f.import(Entity::solutions, "project_id,name,phases\n1,a,build;test\n1,b,\n");
@@ -250,7 +250,7 @@ TEST_CASE("import: limits — rows, cell size, listed errors") {
     CHECK(r.error_count == 3);
 }
 
-TEST_CASE("export: header, CRLF records, neutralised formulas; import of it changes nothing") {
+TEST_CASE("export: header, CRLF records, neutralised formulas, import of it changes nothing") {
     Fixture f;
     REQUIRE(f.import(Entity::projects,
                      "name,description,owner\n=cmd,\"a, \"\"b\"\"\nc\",''me\n-x,,@y\n")

@@ -57,7 +57,7 @@ TEST_CASE("a missing datagram in the range removes the origin") {
     CHECK(changes[0].rev == 12);
 }
 
-TEST_CASE("changes by two clients to one entity carry no origin; other entities keep theirs") {
+TEST_CASE("changes by two clients to one entity carry no origin, other entities keep theirs") {
     SignalLedger l;
     l.record({Entity::projects, 11, "tab-a"});
     l.record({Entity::solutions, 12, "tab-b"});
