@@ -68,6 +68,8 @@ void set_config_value(Config& c, const std::string& raw_key, const std::string& 
         c.allow_missing_origin_ws = parse_bool(key, value);
     else if (key == "workers")
         c.workers = i32(0, 256);
+    else if (key == "threads")
+        c.threads = i32(1, 256);
     else if (key == "json_body_limit")
         c.json_body_limit = parse_int(key, value, 1024, 1LL << 30);
     else if (key == "csv_body_limit")

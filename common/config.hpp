@@ -27,7 +27,8 @@ struct Config {
     bool allow_missing_origin_ws = false;
 
     // Pool
-    int workers = 0;  // 0: one per core
+    int workers = 0;   // 0: one per core
+    int threads = 16;  // request threads per worker; their writes are committed in groups
     std::int64_t json_body_limit = 1 << 20;
     std::int64_t csv_body_limit = 32 << 20;
 

@@ -1,6 +1,7 @@
 #include "app.hpp"
 
 #include <cstdio>
+#include <utility>
 
 #include "http/api_error.hpp"
 
@@ -9,14 +10,24 @@ namespace livesync {
 using http::ApiError;
 using http::ErrorKind;
 
+http::Response storage_unavailable() {
+    return http::error_response(
+        ApiError(ErrorKind::unavailable,
+                 "the database is busy or out of space; nothing was changed, try again"));
+}
+
 App::App(const Config& config)
     : config_(config),
       store_(config),
-      signals_(config.signal_socket),
-      context_{config_, store_, signals_, {}},
+      context_{config_, store_, {}, {}},
       router_(api::make_router()) {}
 
+std::optional<ChangeSignal> App::take_signal() {
+    return std::exchange(context_.announced, std::nullopt);
+}
+
 http::Response App::handle(const http::Request& request) {
+    context_.announced.reset();
     try {
         return router_.dispatch(context_, request);
     } catch (const ApiError& e) {
@@ -25,9 +36,7 @@ http::Response App::handle(const http::Request& request) {
         if (e.is_transient()) {
             std::fprintf(stderr, "livesync-fcgi: %s %s: storage unavailable: %s\n",
                          request.method.c_str(), request.path.c_str(), e.what());
-            return http::error_response(
-                ApiError(ErrorKind::unavailable,
-                         "the database is busy or out of space; nothing was changed, try again"));
+            return storage_unavailable();
         }
         std::fprintf(stderr, "livesync-fcgi: %s %s: %s\n", request.method.c_str(),
                      request.path.c_str(), e.what());

@@ -1,24 +1,33 @@
-// One worker's application: its store, signal sender and routes. `handle` never throws: every
-// failure becomes a JSON error response here, the one place errors are mapped to HTTP.
+// One request thread's application: its store and routes. `handle` never throws: every failure
+// becomes a JSON error response here, the one place errors are mapped to HTTP. A mutation's
+// change signal is left for the caller to send once the write is durable (see group_commit.hpp).
 #pragma once
+
+#include <optional>
 
 #include "api/context.hpp"
 #include "api/routes.hpp"
+#include "change_signal.hpp"
 #include "http/request.hpp"
 #include "http/response.hpp"
 
 namespace livesync {
+
+// 503 with Retry-After: busy or full storage, nothing changed.
+http::Response storage_unavailable();
 
 class App {
   public:
     // Opens the database (migrating it if needed). Throws SqliteError if it cannot.
     explicit App(const Config& config);
     http::Response handle(const http::Request& request);
+    // The change signal of the last handled request, if it committed a change.
+    std::optional<ChangeSignal> take_signal();
+    store::Store& store() { return store_; }
 
   private:
     const Config& config_;
     store::Store store_;
-    SignalSender signals_;
     api::Context context_;
     api::ApiRouter router_;
 };

@@ -14,7 +14,8 @@ void ListCache::put(const Key& key, std::int64_t rev, std::string body) {
 }
 
 void Context::announce(Entity entity, std::int64_t rev, const http::Request& request) {
-    signals.send({entity, rev, sanitize_client_id(request.header("x-client-id").value_or(""))});
+    announced =
+        ChangeSignal{entity, rev, sanitize_client_id(request.header("x-client-id").value_or(""))};
 }
 
 }  // namespace livesync::api

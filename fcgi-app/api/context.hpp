@@ -1,5 +1,5 @@
-// What every handler works with: the worker's store, its signal sender, the configuration and a
-// small cache of serialized list bodies.
+// What every handler works with: a store, the configuration, a small cache of serialized list
+// bodies, and the change signal the request leaves for whoever makes its writes durable.
 #pragma once
 
 #include <cstdint>
@@ -31,10 +31,12 @@ class ListCache {
 struct Context {
     const Config& config;
     store::Store& store;
-    SignalSender& signals;
     ListCache list_cache;
+    // Set by announce(); sent by the caller once the request's writes are durable (which, inside
+    // a WriteBatch, is only when the whole batch has committed).
+    std::optional<ChangeSignal> announced;
 
-    // Sends the one change signal of a committed request. Call only after commit() returned.
+    // Records the one change signal of a request. Call only after its commit() returned.
     void announce(Entity entity, std::int64_t rev, const http::Request& request);
 };
 

@@ -7,18 +7,23 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cctype>
 #include <cerrno>
 #include <charconv>
 #include <cstdio>
 #include <cstring>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <stdexcept>
 #include <string_view>
+#include <thread>
+#include <vector>
 
 #include "app.hpp"
 #include "fd.hpp"
+#include "group_commit.hpp"
 #include "http/api_error.hpp"
 
 namespace livesync::pool {
@@ -63,6 +68,8 @@ class FcgxRequest {
     // Closes the connection without ending the request, so that nginx fails the response
     // instead of passing on what was sent as complete. The next accept starts afresh.
     void abort() { FCGX_Free(&request_, 1); }
+    // Closes the connection of a finished request.
+    void close() { FCGX_Free(&request_, 1); }
 
   private:
     FCGX_Request request_{};
@@ -139,44 +146,39 @@ bool send_stream(FcgxRequest& fcgx, const http::Request& request, const http::Re
     }
 }
 
-}  // namespace
+bool is_mutation(const std::string& method) {
+    return method == "POST" || method == "PUT" || method == "PATCH" || method == "DELETE";
+}
 
-int run_worker(const Config& config, int listen_fd) {
-    Fd signals = stop_signals();
-    if (!signals) {
-        std::fprintf(stderr, "livesync-fcgi worker %d: signalfd: %s\n", ::getpid(),
-                     std::strerror(errno));
-        return 1;
-    }
-    // Non-blocking so that a worker losing the race for a connection to a sibling goes back to
-    // waiting on both fds instead of sleeping in accept() deaf to SIGTERM.
-    ::fcntl(listen_fd, F_SETFL, ::fcntl(listen_fd, F_GETFL) | O_NONBLOCK);
-    std::unique_ptr<App> app;
-    try {
-        app = std::make_unique<App>(config);
-    } catch (const std::exception& e) {
-        std::fprintf(stderr, "livesync-fcgi worker %d: cannot start: %s\n", ::getpid(), e.what());
-        return 1;
-    }
-    if (FCGX_Init() != 0) {
-        std::fprintf(stderr, "livesync-fcgi worker %d: FCGX_Init failed\n", ::getpid());
-        return 1;
-    }
+// Waits for and accepts the next connection. One thread of the worker at a time waits here:
+// were they all polling the listening socket, every connection would wake every thread.
+// Returns false on a stop; sets `rc` to FCGX_Accept_r's result.
+bool accept_next(std::mutex& accepting, FcgxRequest& fcgx, int listen_fd, int signal_fd, int& rc) {
+    std::lock_guard lock(accepting);
+    if (!wait_for_connection(listen_fd, signal_fd)) return false;
+    rc = FCGX_Accept_r(fcgx.get());
+    return true;
+}
+
+// One request thread: its own read connection (App), the worker's shared writer for mutations.
+// Returns false if accepting keeps failing (the socket is gone).
+bool serve(const Config& config, int listen_fd, int signal_fd, std::mutex& accepting, App& reader,
+           GroupCommitter& writer) {
     FcgxRequest fcgx(listen_fd);
     int accept_failures = 0;
-    while (wait_for_connection(listen_fd, signals.get())) {
-        int rc = FCGX_Accept_r(fcgx.get());
+    for (int rc = 0; accept_next(accepting, fcgx, listen_fd, signal_fd, rc);) {
         if (rc == -EAGAIN || rc == -EWOULDBLOCK) continue;
         if (rc < 0) {
-            // Persistent accept failures mean the socket is gone: let the master respawn us.
-            if (++accept_failures > 100) return 1;
+            if (++accept_failures > 100) return false;
             ::usleep(10000);
             continue;
         }
         accept_failures = 0;
         http::Request request;
         std::optional<http::Response> early = read_request(fcgx, config, request);
-        http::Response response = early ? std::move(*early) : app->handle(request);
+        http::Response response = early                         ? std::move(*early)
+                                  : is_mutation(request.method) ? writer.handle(request)
+                                                                : reader.handle(request);
         bool head_only = request.method == "HEAD";
         std::string out = http::serialize(response, head_only);
         FCGX_PutStr(out.data(), static_cast<int>(out.size()), fcgx.get()->out);
@@ -185,8 +187,53 @@ int run_worker(const Config& config, int listen_fd) {
             continue;
         }
         FCGX_Finish_r(fcgx.get());
+        // nginx keeps no FastCGI connections open (fastcgi_keep_conn only makes it read by
+        // records), so close this one here rather than inside the next accept, where waiting
+        // for nginx's close would hold up every thread of the worker.
+        fcgx.close();
     }
-    return 0;
+    return true;
+}
+
+}  // namespace
+
+int run_worker(const Config& config, int listen_fd) {
+    // Blocked here, before any thread starts, so that every thread inherits the mask.
+    Fd signals = stop_signals();
+    if (!signals) {
+        std::fprintf(stderr, "livesync-fcgi worker %d: signalfd: %s\n", ::getpid(),
+                     std::strerror(errno));
+        return 1;
+    }
+    // Non-blocking so that a thread losing the race for a connection to a sibling goes back to
+    // waiting on both fds instead of sleeping in accept() deaf to SIGTERM.
+    ::fcntl(listen_fd, F_SETFL, ::fcntl(listen_fd, F_GETFL) | O_NONBLOCK);
+    std::unique_ptr<GroupCommitter> writer;
+    std::vector<std::unique_ptr<App>> readers;
+    try {
+        writer = std::make_unique<GroupCommitter>(config);
+        for (int i = 0; i < config.threads; ++i) readers.push_back(std::make_unique<App>(config));
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "livesync-fcgi worker %d: cannot start: %s\n", ::getpid(), e.what());
+        return 1;
+    }
+    if (FCGX_Init() != 0) {
+        std::fprintf(stderr, "livesync-fcgi worker %d: FCGX_Init failed\n", ::getpid());
+        return 1;
+    }
+    // A stop makes the signalfd readable for every thread at once (nobody reads it), so each
+    // leaves after its request in flight.
+    std::atomic<bool> socket_lost = false;
+    std::mutex accepting;
+    std::vector<std::thread> threads;
+    for (auto& reader : readers)
+        threads.emplace_back([&, app = reader.get()] {
+            if (!serve(config, listen_fd, signals.get(), accepting, *app, *writer))
+                socket_lost = true;
+        });
+    for (std::thread& t : threads) t.join();
+    // Persistent accept failures: let the master respawn us.
+    return socket_lost ? 1 : 0;
 }
 
 }  // namespace livesync::pool

@@ -4,9 +4,11 @@
 
 namespace livesync::pool {
 
-// A worker process's whole life: opens its own database connection, then accepts and serves
-// FastCGI requests on `listen_fd` one at a time until SIGTERM or SIGINT, finishing the request
-// in flight first. Returns the process exit code (1 if the database could not be opened).
+// A worker process's whole life: `threads` request threads, each with its own read connection,
+// accept and serve FastCGI requests on `listen_fd`; their mutations go through one shared
+// writer connection with group commit (group_commit.hpp). Runs until SIGTERM or SIGINT, finishing
+// the requests in flight first. Returns the process exit code (1 if the database could not be
+// opened).
 int run_worker(const Config& config, int listen_fd);
 
 }  // namespace livesync::pool

@@ -2,8 +2,8 @@
 
 #include <chrono>
 #include <set>
-#include <thread>
 #include <string>
+#include <thread>
 #include <unordered_map>
 
 #include "clock.hpp"
@@ -85,12 +85,38 @@ ReadTransaction::~ReadTransaction() {
     sqlite3_exec(store_.db_.get(), "COMMIT", nullptr, nullptr, nullptr);
 }
 
-WriteTransaction::WriteTransaction(Store& store) : store_(store) {
+WriteBatch::WriteBatch(Store& store) : store_(store) {
     store_.begin_write_.run();
 }
 
-WriteTransaction::~WriteTransaction() {
+WriteBatch::~WriteBatch() {
     if (!done_) sqlite3_exec(store_.db_.get(), "ROLLBACK", nullptr, nullptr, nullptr);
+}
+
+bool WriteBatch::intact() const {
+    return !sqlite3_get_autocommit(store_.db_.get());
+}
+
+void WriteBatch::commit() {
+    store_.commit_.run();
+    done_ = true;
+}
+
+WriteTransaction::WriteTransaction(Store& store)
+    : store_(store), nested_(!sqlite3_get_autocommit(store.db_.get())) {
+    (nested_ ? store_.savepoint_ : store_.begin_write_).run();
+}
+
+WriteTransaction::~WriteTransaction() {
+    if (done_) return;
+    if (!nested_) {
+        sqlite3_exec(store_.db_.get(), "ROLLBACK", nullptr, nullptr, nullptr);
+        return;
+    }
+    // Undo this request's writes only; a transaction SQLite already rolled back has no
+    // savepoint left, and the batch sees that through WriteBatch::intact().
+    sqlite3_exec(store_.db_.get(), "ROLLBACK TO request; RELEASE request", nullptr, nullptr,
+                 nullptr);
 }
 
 std::int64_t WriteTransaction::rev() {
@@ -118,7 +144,7 @@ void WriteTransaction::commit() {
         if (!touched_[entity_index(e)]) continue;
         store_.set_entity_rev_.reset().bind(1, r).bind(2, entity_name(e)).run();
     }
-    store_.commit_.run();
+    (nested_ ? store_.release_ : store_.commit_).run();
     done_ = true;
 }
 
@@ -131,6 +157,8 @@ Store::Store(const Config& config)
       begin_read_(db_, "BEGIN DEFERRED"),
       begin_write_(db_, "BEGIN IMMEDIATE"),
       commit_(db_, "COMMIT"),
+      savepoint_(db_, "SAVEPOINT request"),
+      release_(db_, "RELEASE request"),
       bump_global_(db_, "UPDATE revisions SET rev = rev + 1 WHERE name = 'global' RETURNING rev"),
       set_entity_rev_(db_, "UPDATE revisions SET rev = ? WHERE name = ?"),
       checklist_of_(db_,
@@ -375,7 +403,8 @@ DeleteResult Store::remove(WriteTransaction& tx, Entity entity, std::int64_t id)
     }
     st.remove.reset().bind(1, id).run();
     tx.touch(entity);
-    if (has_children) tx.touch(entity == Entity::projects ? Entity::solutions : Entity::subcomponents);
+    if (has_children)
+        tx.touch(entity == Entity::projects ? Entity::solutions : Entity::subcomponents);
     if (has_grandchildren) tx.touch(Entity::subcomponents);
     return {true, has_children};
 }

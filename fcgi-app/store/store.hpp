@@ -1,7 +1,9 @@
-// The store: one SQLite connection per worker, every statement prepared once at start.
+// The store: one SQLite connection, every statement prepared once at start.
 // Reads run in a ReadTransaction (one consistent snapshot); every write in a WriteTransaction
-// (BEGIN IMMEDIATE, one global revision bump, rolled back unless committed). All failures throw
-// SqliteError; the HTTP layer maps transient ones (busy, full disk) to 503.
+// (BEGIN IMMEDIATE, one global revision bump, rolled back unless committed). Inside an open
+// WriteBatch a WriteTransaction is a savepoint instead, so that several requests' writes share
+// one COMMIT and one flush (group commit) while each keeps its own revision and can fail alone.
+// All failures throw SqliteError; the HTTP layer maps transient ones (busy, full disk) to 503.
 #pragma once
 
 #include <cstdint>
@@ -32,9 +34,29 @@ class ReadTransaction {
     Store& store_;
 };
 
-class WriteTransaction {
+// Several WriteTransactions committed together. Nothing is durable until commit() returns.
+class WriteBatch {
   public:
     // Waits up to busy_timeout_ms for the write lock, then throws SqliteError (SQLITE_BUSY).
+    explicit WriteBatch(Store& store);
+    WriteBatch(const WriteBatch&) = delete;
+    WriteBatch& operator=(const WriteBatch&) = delete;
+    ~WriteBatch();
+
+    // False once SQLite has rolled the whole transaction back by itself (it may on a full disk
+    // or an I/O error): every write of the batch so far is gone.
+    bool intact() const;
+    void commit();
+
+  private:
+    Store& store_;
+    bool done_ = false;
+};
+
+class WriteTransaction {
+  public:
+    // Outside a WriteBatch: waits up to busy_timeout_ms for the write lock, then throws
+    // SqliteError (SQLITE_BUSY).
     explicit WriteTransaction(Store& store);
     WriteTransaction(const WriteTransaction&) = delete;
     WriteTransaction& operator=(const WriteTransaction&) = delete;
@@ -50,6 +72,7 @@ class WriteTransaction {
     Store& store_;
     std::int64_t rev_ = 0;
     bool touched_[3] = {false, false, false};
+    bool nested_;  // a savepoint inside a WriteBatch
     bool done_ = false;
 };
 
@@ -80,6 +103,7 @@ class Store {
 
   private:
     friend class ReadTransaction;
+    friend class WriteBatch;
     friend class WriteTransaction;
 
     struct EntityStatements {
@@ -97,6 +121,7 @@ class Store {
     Db db_;
     std::map<Entity, EntityStatements> entities_;
     Stmt begin_read_, begin_write_, commit_;
+    Stmt savepoint_, release_;
     Stmt bump_global_, set_entity_rev_;
     Stmt checklist_of_, checklist_all_, checklist_by_solution_;
     Stmt checklist_update_, checklist_delete_;

@@ -1,5 +1,6 @@
 """The pool under trouble, over the real stack: a worker SIGKILLed mid-load, a database locked by
-another process, a full disk, SIGTERM with requests in flight, SIGHUP re-exec. Each test has its
+another process, a full disk (also under concurrent writers, whose writes are group-committed),
+many writers at once, SIGTERM with requests in flight, SIGHUP re-exec. Each test has its
 own stack; every check is on real data (the API and the SQLite file itself)."""
 import errno
 import os
@@ -276,6 +277,77 @@ class FullDisk(ResilienceCase):
         acked = sum(1 for _, r in outcomes if r.status in (200, 201))
         self.assertEqual(revs["rev"], early[-1]["rev"] + acked + 1,
                          "a refused write bumped the revision")
+
+
+    def test_full_disk_under_concurrent_writers_fails_whole_batches_only(self):
+        """Group commit: a batch that cannot be flushed answers 503 for every request in it."""
+        mnt = self.mount_small_tmpfs()
+        db = os.path.join(mnt, "livesync.db")
+        s = self.start(workers=1, config={"database": db, "threads": 16})
+        start_rev = s.request("GET", "/api/revisions").json()["rev"]
+        filler = os.path.join(mnt, "filler")
+        with Load(s, threads=12, tag="full", payload=9000) as load:
+            wait_for(lambda: load.count() >= 30, what="load running")
+            self.fill(filler)
+            wait_for(lambda: any(st == 503 for _, st in load.refused), what="a 503")
+            os.unlink(filler)
+            done = load.count()
+            wait_for(lambda: load.count() >= done + 30, what="writes succeeding again")
+        self.assertEqual(load.errors, [])
+        self.assertTrue(all(st == 503 for _, st in load.refused), load.refused[:5])
+        self.assertEqual(integrity(db), [("ok",)])
+        rows = {r[0]: r for r in sqlite_rows(db, "SELECT id, name, description, rev FROM projects")}
+        for row_id, acked in load.acked.items():
+            self.assertEqual(rows.get(row_id), (row_id, acked["name"], acked["description"],
+                                                acked["rev"]), f"acknowledged row {row_id}")
+        refused = {name for name, _ in load.refused}
+        self.assertTrue(refused.isdisjoint(r[1] for r in rows.values()), "a refused write stored")
+        # Exactly one revision per acknowledged write: none for the refused ones.
+        revs = sorted(a["rev"] for a in load.acked.values())
+        self.assertEqual(revs, list(range(start_rev + 1, start_rev + 1 + len(revs))))
+        self.assertEqual(s.request("GET", "/api/revisions").json()["rev"], start_rev + len(revs))
+
+
+class GroupCommit(ResilienceCase):
+    def test_concurrent_writers_get_their_own_revisions_and_rejections_change_nothing(self):
+        s = self.start(workers=1, config={"threads": 16})
+        shared = s.request("POST", "/api/projects", json={"name": "shared"}).json()
+        results = []
+        lock = threading.Lock()
+
+        def writer(t):
+            own = s.request("POST", "/api/projects", json={"name": f"own {t}"}).json()
+            mine = []
+            for i in range(15):
+                ok = s.request("PATCH", f"/api/projects/{own['id']}",
+                               json={"description": f"{t}-{i}"}, headers={"If-Match": f'"{own["rev"]}"'})
+                self.assertEqual(ok.status, 200, repr(ok))
+                own = ok.json()
+                stale = s.request("PATCH", f"/api/projects/{shared['id']}",
+                                  json={"name": "overwritten"}, headers={"If-Match": '"999999"'})
+                invalid = s.request("POST", "/api/projects", json={"name": ""})
+                mine.append((own, stale.status, invalid.status))
+            with lock:
+                results.append((t, own, mine))
+        threads = [threading.Thread(target=writer, args=(t,)) for t in range(16)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        self.assertEqual(len(results), 16)
+        revs = []
+        for t, last, mine in results:
+            self.assertEqual([st for _, st, _ in mine], [412] * 15)
+            self.assertEqual([st for _, _, st in mine], [422] * 15)
+            revs += [row["rev"] for row, _, _ in mine]
+            self.assertEqual(s.request("GET", f"/api/projects/{last['id']}").json(), last)
+            self.assertEqual(last["description"], f"{t}-14")
+        # Every acknowledged write has a revision of its own, and nothing else took one.
+        self.assertEqual(len(set(revs)), len(revs))
+        total = s.request("GET", "/api/revisions").json()["rev"]
+        self.assertEqual(total, shared["rev"] + 16 + len(revs))
+        self.assertEqual(s.request("GET", f"/api/projects/{shared['id']}").json(), shared)
+        self.assertEqual(len(s.request("GET", "/api/projects").json()["items"]), 17)
 
 
 class Signals(ResilienceCase):

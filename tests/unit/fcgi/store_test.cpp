@@ -182,3 +182,41 @@ TEST_CASE("a write waits busy_timeout for a lock held elsewhere, then fails as t
     CHECK(store.list(Entity::projects, std::nullopt).empty());  // reads still work
     other.exec("ROLLBACK");
 }
+
+TEST_CASE("inside a WriteBatch each WriteTransaction has its own revision and rollback") {
+    TempDir dir;
+    Store writer(config_in(dir)), reader(config_in(dir));
+    std::int64_t a = 0, b = 0;
+    {
+        WriteBatch batch(writer);
+        a = create(writer, Entity::projects, named("a"));
+        {
+            WriteTransaction dropped(writer);
+            Row r = named("dropped");
+            writer.insert(dropped, Entity::projects, r);
+        }
+        b = create(writer, Entity::projects, named("b"));
+        CHECK(batch.intact());
+        // Not durable, so not visible, before the batch commits.
+        CHECK(reader.revisions() == Revisions{});
+        batch.commit();
+    }
+    CHECK(reader.revisions() == Revisions{2, 2, 0, 0});
+    CHECK(reader.find(Entity::projects, a)->rev == 1);
+    CHECK(reader.find(Entity::projects, b)->rev == 2);
+    CHECK(reader.list(Entity::projects, std::nullopt).size() == 2);
+}
+
+TEST_CASE("a WriteBatch that is not committed leaves nothing behind") {
+    TempDir dir;
+    Store store(config_in(dir));
+    {
+        WriteBatch batch(store);
+        create(store, Entity::projects, named("a"));
+    }
+    CHECK(store.revisions() == Revisions{});
+    CHECK(store.list(Entity::projects, std::nullopt).empty());
+    // The connection is usable again, outside any batch.
+    create(store, Entity::projects, named("b"));
+    CHECK(store.revisions() == Revisions{1, 1, 0, 0});
+}

@@ -1,0 +1,59 @@
+#include "group_commit.hpp"
+
+#include <cstdio>
+
+#include "sqlite.hpp"
+#include "store/store.hpp"
+
+namespace livesync::pool {
+
+GroupCommitter::GroupCommitter(const Config& config)
+    : app_(config), signals_(config.signal_socket) {}
+
+http::Response GroupCommitter::handle(const http::Request& request) {
+    Job job{&request, {}, {}};
+    std::unique_lock lock(mutex_);
+    queue_.push_back(&job);
+    while (!job.done) {
+        if (leading_) {
+            batch_done_.wait(lock);
+            continue;
+        }
+        leading_ = true;
+        std::vector<Job*> batch;
+        batch.swap(queue_);
+        lock.unlock();
+        run(batch);
+        lock.lock();
+        for (Job* j : batch) j->done = true;
+        leading_ = false;
+        batch_done_.notify_all();
+    }
+    return std::move(job.response);
+}
+
+void GroupCommitter::run(const std::vector<Job*>& batch) {
+    try {
+        store::WriteBatch writes(app_.store());
+        for (Job* job : batch) {
+            job->response = app_.handle(*job->request);
+            job->signal = app_.take_signal();
+            if (!writes.intact())
+                throw SqliteError(SQLITE_ABORT, "the batch was rolled back by SQLite");
+        }
+        writes.commit();
+    } catch (const SqliteError& e) {
+        // Nothing of the batch is on disk (or ever was acknowledged): every request in it is
+        // told so and may be retried.
+        std::fprintf(stderr, "livesync-fcgi: a batch of %zu writes was not committed: %s\n",
+                     batch.size(), e.what());
+        for (Job* job : batch) {
+            job->response = storage_unavailable();
+            job->signal.reset();
+        }
+    }
+    for (Job* job : batch)
+        if (job->signal) signals_.send(*job->signal);
+}
+
+}  // namespace livesync::pool

@@ -1,0 +1,47 @@
+// Group commit: a worker's request threads hand their mutations to one writer connection, and
+// whatever queued up while the previous batch was flushing is committed together, with one
+// fsync for all. Each request still runs alone in its own savepoint with its own revision, so a
+// rejected one changes nothing and its neighbours are unaffected; every response and change
+// signal waits for the COMMIT, so nothing is acknowledged before it is durable.
+//
+// Leader/follower: the first thread to find no batch running takes the whole queue and runs it;
+// the others wait, and one of them leads the next batch.
+#pragma once
+
+#include <condition_variable>
+#include <mutex>
+#include <optional>
+#include <vector>
+
+#include "app.hpp"
+#include "change_signal.hpp"
+
+namespace livesync::pool {
+
+class GroupCommitter {
+  public:
+    // Opens the writer connection. Throws SqliteError if it cannot.
+    explicit GroupCommitter(const Config& config);
+    // Runs a mutating request in the next batch; returns once that batch has committed (or
+    // failed, which answers 503 for every request in it). Safe from any thread.
+    http::Response handle(const http::Request& request);
+
+  private:
+    struct Job {
+        const http::Request* request;
+        http::Response response;
+        std::optional<ChangeSignal> signal;
+        bool done = false;
+    };
+
+    void run(const std::vector<Job*>& batch);
+
+    App app_;
+    SignalSender signals_;
+    std::mutex mutex_;
+    std::condition_variable batch_done_;
+    std::vector<Job*> queue_;
+    bool leading_ = false;
+};
+
+}  // namespace livesync::pool
