@@ -88,29 +88,38 @@ def main():
     os.environ["LIVESYNC_BUILD_DIR"] = os.path.abspath(args.build)
     from livesync_stack import Stack
 
-    with Stack(daemon=False, config={"synchronous": "FULL"}) as s:
-        conn = s.connection(timeout=300)
-        s.request("GET", "/api/health", conn=conn)  # TLS handshake outside the timings
-        project = s.request("POST", "/api/projects", json={"name": "Host"}, conn=conn).json()
-        solution = s.request("POST", "/api/solutions", conn=conn,
-                             json={"project_id": project["id"], "name": "Host"}).json()
-        cases = [
-            ("import 100,000 projects", "POST", "/api/import/projects", projects_csv(100_000)),
-            ("export projects (100,001 rows)", "GET", "/api/export/projects.csv", None),
-            ("import 20,000 subcomponents", "POST", "/api/import/subcomponents",
-             subcomponents_csv(20_000, solution["id"])),
-            ("export subcomponents (20,000 rows)", "GET", "/api/export/subcomponents.csv", None),
-            ("import 100,000 subcomponents", "POST", "/api/import/subcomponents",
-             subcomponents_csv(100_000, solution["id"])),
-            ("export subcomponents (120,000 rows)", "GET", "/api/export/subcomponents.csv", None),
-        ]
-        print(f"{'case':38} {'seconds':>8} {'MiB body':>9} {'worker +MiB':>12}")
-        for name, method, path, body in cases:
-            elapsed, peak_kib, r = timed(s, conn, method, path, body)
-            size = len(body) if body is not None else len(r.body)
-            print(f"{name:38} {elapsed:8.3f} {size / 2**20:9.1f} {peak_kib / 1024:12.1f}",
-                  flush=True)
+    print(f"{'case':38} {'seconds':>8} {'MiB body':>9} {'worker +MiB':>12}")
+    # The 100,000-subcomponent file gets a database of its own, so that its export is of the
+    # same 100,000 rows (as the "export of the same" asks), not of 120,000.
+    for sizes in ((100_000, 20_000), (None, 100_000)):
+        with Stack(daemon=False, config={"synchronous": "FULL"}) as s:
+            run_cases(s, *sizes)
 
+
+def run_cases(s, projects, subcomponents):
+    conn = s.connection(timeout=300)
+    s.request("GET", "/api/health", conn=conn)  # TLS handshake outside the timings
+    project = s.request("POST", "/api/projects", json={"name": "Host"}, conn=conn).json()
+    solution = s.request("POST", "/api/solutions", conn=conn,
+                         json={"project_id": project["id"], "name": "Host"}).json()
+    cases = []
+    if projects:
+        cases += [
+            (f"import {projects:,} projects", "POST", "/api/import/projects",
+             projects_csv(projects)),
+            (f"export projects ({projects + 1:,} rows)", "GET", "/api/export/projects.csv", None),
+        ]
+    cases += [
+        (f"import {subcomponents:,} subcomponents", "POST", "/api/import/subcomponents",
+         subcomponents_csv(subcomponents, solution["id"])),
+        (f"export subcomponents ({subcomponents:,} rows)", "GET",
+         "/api/export/subcomponents.csv", None),
+    ]
+    for name, method, path, body in cases:
+        elapsed, peak_kib, r = timed(s, conn, method, path, body)
+        size = len(body) if body is not None else len(r.body)
+        print(f"{name:38} {elapsed:8.3f} {size / 2**20:9.1f} {peak_kib / 1024:12.1f}",
+              flush=True)
 
 if __name__ == "__main__":
     main()

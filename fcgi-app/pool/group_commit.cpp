@@ -33,6 +33,20 @@ http::Response GroupCommitter::handle(const http::Request& request) {
 }
 
 void GroupCommitter::run(const std::vector<Job*>& batch) {
+    if (batch.size() == 1) {
+        // Alone, the request commits its own transaction: a savepoint would only add work, and
+        // for a big CSV import a lot of it (every page it changes is first copied to the
+        // savepoint's journal).
+        batch[0]->response = app_.handle(*batch[0]->request);
+        batch[0]->signal = app_.take_signal();
+    } else {
+        run_together(batch);
+    }
+    for (Job* job : batch)
+        if (job->signal) signals_.send(*job->signal);
+}
+
+void GroupCommitter::run_together(const std::vector<Job*>& batch) {
     try {
         store::WriteBatch writes(app_.store());
         for (Job* job : batch) {
@@ -52,8 +66,6 @@ void GroupCommitter::run(const std::vector<Job*>& batch) {
             job->signal.reset();
         }
     }
-    for (Job* job : batch)
-        if (job->signal) signals_.send(*job->signal);
 }
 
 }  // namespace livesync::pool

@@ -5,7 +5,8 @@
 // signal waits for the COMMIT, so nothing is acknowledged before it is durable.
 //
 // Leader/follower: the first thread to find no batch running takes the whole queue and runs it;
-// the others wait, and one of them leads the next batch.
+// the others wait, and one of them leads the next batch. A batch of one (a quiet site) is a
+// plain transaction of its own.
 #pragma once
 
 #include <condition_variable>
@@ -35,6 +36,8 @@ class GroupCommitter {
     };
 
     void run(const std::vector<Job*>& batch);
+    // Two or more requests: one WriteBatch, each request a savepoint in it.
+    void run_together(const std::vector<Job*>& batch);
 
     App app_;
     SignalSender signals_;
