@@ -98,9 +98,13 @@ void Stmt::run() {
 }
 
 std::string Stmt::text(int column) const {
+    return std::string(text_view(column));
+}
+
+std::string_view Stmt::text_view(int column) const {
     auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, column));
-    return p ? std::string(p, static_cast<size_t>(sqlite3_column_bytes(stmt_, column)))
-             : std::string();
+    return p ? std::string_view(p, static_cast<size_t>(sqlite3_column_bytes(stmt_, column)))
+             : std::string_view();
 }
 
 }  // namespace livesync

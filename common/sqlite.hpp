@@ -66,6 +66,8 @@ class Stmt {
 
     std::int64_t int64(int column) const { return sqlite3_column_int64(stmt_, column); }
     std::string text(int column) const;
+    // Valid until the next step() or reset().
+    std::string_view text_view(int column) const;
     bool is_null(int column) const { return sqlite3_column_type(stmt_, column) == SQLITE_NULL; }
 
   private:

@@ -221,18 +221,23 @@ Revisions Store::revisions() {
 
 Row Store::read_row(const EntitySpec& s, const Stmt& stmt) {
     Row row;
+    read_row_into(s, stmt, row);
+    return row;
+}
+
+// Assigns into `row`'s strings, so that a row reused across a scan keeps their buffers.
+void Store::read_row_into(const EntitySpec& s, const Stmt& stmt, Row& row) {
     int c = 0;
     row.id = stmt.int64(c++);
     if (!s.parent_column.empty()) row.parent_id = stmt.int64(c++);
-    row.name = stmt.text(c++);
-    row.description = stmt.text(c++);
-    row.status = stmt.text(c++);
-    if (s.has_owner) row.owner = stmt.text(c++);
+    row.name.assign(stmt.text_view(c++));
+    row.description.assign(stmt.text_view(c++));
+    row.status.assign(stmt.text_view(c++));
+    if (s.has_owner) row.owner.assign(stmt.text_view(c++));
     if (s.has_phases) row.phases = static_cast<unsigned>(stmt.int64(c++));
-    row.created_at = stmt.text(c++);
-    row.updated_at = stmt.text(c++);
+    row.created_at.assign(stmt.text_view(c++));
+    row.updated_at.assign(stmt.text_view(c++));
     row.rev = stmt.int64(c++);
-    return row;
 }
 
 int Store::bind_editable(const EntitySpec& s, Stmt& stmt, const Row& row) {
@@ -301,13 +306,21 @@ void Store::for_each(Entity entity, const std::function<void(const Row&)>& visit
     Stmt& items = checklist_all_;
     items.reset();
     bool have_item = s.has_checklist && items.step();
+    // One Row for the whole scan: an export visits hundreds of thousands of rows, and refilling
+    // the same strings saves an allocation per field.
+    Row row;
     while (rows.step()) {
-        Row row = read_row(s, rows);
+        read_row_into(s, rows, row);
         while (have_item && items.int64(0) < row.id) have_item = items.step();
-        while (have_item && items.int64(0) == row.id) {
-            row.checklist.push_back({items.int64(1), items.text(2), items.int64(3) != 0});
-            have_item = items.step();
+        size_t n = 0;
+        for (; have_item && items.int64(0) == row.id; have_item = items.step(), ++n) {
+            if (n == row.checklist.size()) row.checklist.emplace_back();
+            ChecklistItem& item = row.checklist[n];
+            item.id = items.int64(1);
+            item.label.assign(items.text_view(2));
+            item.done = items.int64(3) != 0;
         }
+        row.checklist.resize(n);
         visit(row);
     }
     rows.reset();

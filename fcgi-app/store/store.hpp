@@ -112,6 +112,7 @@ class Store {
 
     EntityStatements& statements(Entity entity);
     Row read_row(const EntitySpec& spec, const Stmt& stmt);
+    void read_row_into(const EntitySpec& spec, const Stmt& stmt, Row& row);
     int bind_editable(const EntitySpec& spec, Stmt& stmt, const Row& row);
     void load_checklists(std::vector<Row>& rows, std::optional<std::int64_t> solution_id);
     // A new row has no stored items, so only update() looks for items the list dropped.
