@@ -97,8 +97,15 @@ Daemon::Daemon(const Config& config)
     protocols_[1] = {"livesync-intake", &Daemon::intake_callback, 0, 0, 0, nullptr, 0};
     protocols_[2] = {nullptr, nullptr, 0, 0, 0, nullptr, 0};
 
+    loop_ = EvLoop::epoll();
+    if (!loop_) throw std::runtime_error("cannot create an epoll event loop (ev_loop_new)");
+    void* loops[] = {loop_.get()};
+
     lws_context_creation_info info;
     std::memset(&info, 0, sizeof info);
+    // lws runs on our libev loop (lws's libwebsockets-evlib_ev plugin), not its poll() loop.
+    info.options |= LWS_SERVER_OPTION_LIBEV;
+    info.foreign_loops = loops;
     info.protocols = protocols_.data();
     info.user = this;
     info.gid = -1;
@@ -127,7 +134,9 @@ Daemon::Daemon(const Config& config)
     context_ = LwsContext(lws_create_context(&info));
     ::umask(old_mask);
     if (!context_)
-        throw std::runtime_error("cannot listen on " + listen_desc + " (lws_create_context)");
+        throw std::runtime_error("cannot listen on " + listen_desc +
+                                 " (lws_create_context; is lws's libev plugin, "
+                                 "libwebsockets-evlib-ev, installed?)");
 
     lws_vhost* vhost = lws_get_vhost_by_name(context_.get(), "default");
     for (Fd* fd : {&signal_fd_, &sigterm_fd_}) {
@@ -159,11 +168,10 @@ Daemon::~Daemon() {
 }
 
 int Daemon::run() {
-    while (!stop_)
-        if (lws_service(context_.get(), 0) < 0) {
-            log_line(LogLevel::error, "event loop failed");
-            return 1;
-        }
+    // lws arms its timer watcher only after an I/O callback: wake the loop once so the timers
+    // scheduled in the constructor run even if no connection or datagram ever arrives.
+    lws_cancel_service(context_.get());
+    while (!stop_) ev_run(loop_.get(), EVRUN_ONCE);
     log_line(LogLevel::info, "stopped");
     return 0;
 }

@@ -14,6 +14,7 @@
 
 #include "coalescer.hpp"
 #include "config.hpp"
+#include "ev_loop.hpp"
 #include "fd.hpp"
 #include "intake.hpp"
 #include "lws_context.hpp"
@@ -103,6 +104,7 @@ class Daemon {
     Timer drain_timer_{};
     std::array<lws_protocols, 3> protocols_{};
     alignas(16) unsigned char frame_[LWS_PRE + kMaxFrameBytes + 64];
+    EvLoop loop_;  // runs context_, so it is destroyed after it
     // Last member: destroyed first, so lws's CLOSED callbacks still see the state above.
     LwsContext context_;
 };
