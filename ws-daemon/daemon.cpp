@@ -152,8 +152,7 @@ Daemon::Daemon(const Config& config)
     safety_timer_.owner = coalesce_timer_.owner = heartbeat_timer_.owner = drain_timer_.owner =
         this;
     schedule(safety_timer_, &Daemon::on_safety_tick, config_.safety_tick_ms);
-    schedule(heartbeat_timer_, &Daemon::on_heartbeat_tick,
-             static_cast<std::int64_t>(config_.heartbeat_s) * 1000);
+    schedule(heartbeat_timer_, &Daemon::on_heartbeat_tick, heartbeat_tick_ms());
 
     log_line(LogLevel::info, "listening",
              "listen=" + listen_desc + " signal_socket=" + config_.signal_socket +
@@ -351,9 +350,9 @@ void Daemon::on_closed(Session* s) {
     if (s->kind == SessionKind::none) return;
     --metrics_.open[static_cast<std::size_t>(s->kind == SessionKind::ws ? Transport::ws
                                                                         : Transport::sse)];
-    lws_dll2_remove(&s->link);
+    slots_.remove(s);
     s->kind = SessionKind::none;
-    if (draining_ && sessions_.count == 0) stop_ = true;
+    if (draining_ && slots_.count() == 0) stop_ = true;
 }
 
 void Daemon::link(lws* wsi, Session* s, SessionKind kind, std::uint8_t pending) {
@@ -361,15 +360,20 @@ void Daemon::link(lws* wsi, Session* s, SessionKind kind, std::uint8_t pending) 
     s->kind = kind;
     s->pending = pending;
     s->merged = 0;
-    lws_dll2_add_tail(&s->link, &sessions_);
+    slots_.add(s);
     auto t = static_cast<std::size_t>(kind == SessionKind::ws ? Transport::ws : Transport::sse);
     ++metrics_.open[t];
     ++metrics_.accepted[t];
     lws_callback_on_writable(wsi);
 }
 
+std::int64_t Daemon::heartbeat_tick_ms() const {
+    return std::max<std::int64_t>(
+        1, static_cast<std::int64_t>(config_.heartbeat_s) * 1000 / SessionSlots::kSlots);
+}
+
 bool Daemon::at_capacity() const {
-    return sessions_.count >= static_cast<std::uint32_t>(config_.max_connections);
+    return slots_.count() >= static_cast<std::uint32_t>(config_.max_connections);
 }
 
 // --- writing ------------------------------------------------------------------------------
@@ -508,7 +512,7 @@ void Daemon::on_intake_readable(int fd) {
             }
             log_line(LogLevel::info, "stop signal: draining",
                      "signal=" + std::to_string(info.ssi_signo) +
-                         " connections=" + std::to_string(sessions_.count));
+                         " connections=" + std::to_string(slots_.count()));
             begin_drain();
         }
         return;
@@ -545,13 +549,11 @@ void Daemon::announce(const std::vector<Change>& changes) {
         bits |= static_cast<std::uint8_t>(1u << i);
     }
     if (draining_) return;
-    lws_start_foreach_dll_safe(lws_dll2*, d, next, sessions_.head) {
-        Session* s = lws_container_of(d, Session, link);
+    slots_.for_each([bits](Session* s) {
         s->merged |= s->pending & bits;
         s->pending |= bits;
         lws_callback_on_writable(s->wsi);
-    }
-    lws_end_foreach_dll_safe(d, next);
+    });
 }
 
 void Daemon::arm_coalesce_timer() {
@@ -578,10 +580,10 @@ void Daemon::on_safety_tick(lws_sorted_usec_list_t* sul) {
 
 void Daemon::on_heartbeat_tick(lws_sorted_usec_list_t* sul) {
     Daemon* d = reinterpret_cast<Timer*>(sul)->owner;
-    // A subscriber whose previous heartbeat is still unsent has not accepted a single frame for
-    // a whole period: its socket is stuck, so it is dropped rather than waited for.
-    lws_start_foreach_dll_safe(lws_dll2*, n, next, d->sessions_.head) {
-        Session* s = lws_container_of(n, Session, link);
+    // One slot of the subscribers per tick (session_slots.hpp). A subscriber whose previous
+    // heartbeat is still unsent has not accepted a single frame for a whole period: its socket is
+    // stuck, so it is dropped rather than waited for.
+    d->slots_.for_each_due([d](Session* s) {
         if (s->pending & kPendingHeartbeat) {
             ++d->metrics_.dropped(Drop::stalled);
             lws_set_timeout(s->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
@@ -589,33 +591,29 @@ void Daemon::on_heartbeat_tick(lws_sorted_usec_list_t* sul) {
             s->pending |= kPendingHeartbeat;
             lws_callback_on_writable(s->wsi);
         }
-    }
-    lws_end_foreach_dll_safe(n, next);
-    d->schedule(d->heartbeat_timer_, &Daemon::on_heartbeat_tick,
-                static_cast<std::int64_t>(d->config_.heartbeat_s) * 1000);
+    });
+    d->schedule(d->heartbeat_timer_, &Daemon::on_heartbeat_tick, d->heartbeat_tick_ms());
 }
 
 void Daemon::begin_drain() {
     draining_ = true;
     metrics_.draining = true;
-    if (sessions_.count == 0) {
+    if (slots_.count() == 0) {
         stop_ = true;
         return;
     }
-    lws_start_foreach_dll_safe(lws_dll2*, n, next, sessions_.head) {
-        Session* s = lws_container_of(n, Session, link);
+    slots_.for_each([](Session* s) {
         s->pending = kPendingReconnect;
         s->merged = 0;
         lws_callback_on_writable(s->wsi);
-    }
-    lws_end_foreach_dll_safe(n, next);
+    });
     schedule(drain_timer_, &Daemon::on_drain_deadline, kDrainFlushMs);
 }
 
 void Daemon::on_drain_deadline(lws_sorted_usec_list_t* sul) {
     Daemon* d = reinterpret_cast<Timer*>(sul)->owner;
     log_line(LogLevel::warn, "drain deadline reached",
-             "connections=" + std::to_string(d->sessions_.count));
+             "connections=" + std::to_string(d->slots_.count()));
     d->stop_ = true;
 }
 

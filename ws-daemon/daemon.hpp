@@ -22,6 +22,7 @@
 #include "metrics.hpp"
 #include "origin_policy.hpp"
 #include "session.hpp"
+#include "session_slots.hpp"
 
 namespace livesync::wsd {
 
@@ -78,6 +79,8 @@ class Daemon {
     void begin_drain();
     void link(lws* wsi, Session* s, SessionKind kind, std::uint8_t pending);
     bool at_capacity() const;
+    // heartbeat_s cut into SessionSlots::kSlots ticks.
+    std::int64_t heartbeat_tick_ms() const;
     int respond(lws* wsi, unsigned status, const char* code, const char* message);
     // Writes the next refresh due on `s` into `out`, clears its bits and sets `rev` to its rev.
     std::size_t compose_refresh(Session* s, char* out, std::int64_t& rev);
@@ -90,7 +93,7 @@ class Daemon {
     Metrics metrics_;
     Revisions revs_;
     std::array<Announced, kTableEntityCount> announced_;
-    lws_dll2_owner_t sessions_{};
+    SessionSlots slots_;  // every linked session
     std::mt19937 random_;
     bool draining_ = false;
     bool stop_ = false;
