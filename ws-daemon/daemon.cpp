@@ -470,6 +470,15 @@ int Daemon::on_writeable(lws* wsi, Session* s) {
     return 0;
 }
 
+void Daemon::send_now(Session* s) {
+    if (lws_partial_buffered(s->wsi)) {
+        lws_callback_on_writable(s->wsi);
+        return;
+    }
+    if (on_writeable(s->wsi, s) < 0)
+        lws_set_timeout(s->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+}
+
 int Daemon::respond(lws* wsi, unsigned status, const char* code, const char* message) {
     char body[256];
     int body_len = std::snprintf(
@@ -549,10 +558,10 @@ void Daemon::announce(const std::vector<Change>& changes) {
         bits |= static_cast<std::uint8_t>(1u << i);
     }
     if (draining_) return;
-    slots_.for_each([bits](Session* s) {
+    slots_.for_each([this, bits](Session* s) {
         s->merged |= s->pending & bits;
         s->pending |= bits;
-        lws_callback_on_writable(s->wsi);
+        send_now(s);
     });
 }
 

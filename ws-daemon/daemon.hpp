@@ -3,7 +3,8 @@
 //   /metrics Prometheus counters (local-only: nginx proxies just /ws and /events)
 // and, adopted into the same event loop, the signal datagram socket and a signalfd for
 // SIGTERM/SIGINT. Data flows one way: datagram → intake (revision read, diff) → coalescer →
-// announce (set pending bits) → WRITEABLE callbacks → one frame each.
+// announce (set pending bits, and write the frame at once where lws holds nothing unsent) →
+// WRITEABLE callbacks for the rest → one frame each.
 #pragma once
 
 #include <array>
@@ -82,6 +83,13 @@ class Daemon {
     // heartbeat_s cut into SessionSlots::kSlots ticks.
     std::int64_t heartbeat_tick_ms() const;
     int respond(lws* wsi, unsigned status, const char* code, const char* message);
+    // Writes the next frame due on `s` at once, as its WRITEABLE callback would (which it then
+    // requests if more is due). A fan-out thus costs one send() per subscriber instead of a
+    // POLLOUT round trip (two epoll_ctl() calls and an event each). Only while lws holds no
+    // unsent bytes for the connection: otherwise the frame would be queued behind them, and a
+    // subscriber that stops reading would be buffered without bound; it waits for WRITEABLE.
+    // A failed write drops the connection (asynchronously: the caller may be iterating).
+    void send_now(Session* s);
     // Writes the next refresh due on `s` into `out`, clears its bits and sets `rev` to its rev.
     std::size_t compose_refresh(Session* s, char* out, std::int64_t& rev);
 
