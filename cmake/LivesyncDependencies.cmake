@@ -6,6 +6,13 @@ find_package(nlohmann_json 3.10 REQUIRED)
 
 pkg_check_modules(FCGI REQUIRED IMPORTED_TARGET fcgi)
 pkg_check_modules(LWS REQUIRED IMPORTED_TARGET libwebsockets)
+# libev (libev-dev) has no pkg-config file. The daemon owns the loop that lws runs on through
+# its libev plugin (libwebsockets-evlib-ev, loaded at run time).
+find_path(LIBEV_INCLUDE_DIR ev.h REQUIRED)
+find_library(LIBEV_LIBRARY ev REQUIRED)
+add_library(Libev::ev UNKNOWN IMPORTED)
+set_target_properties(Libev::ev PROPERTIES IMPORTED_LOCATION "${LIBEV_LIBRARY}"
+                                           INTERFACE_INCLUDE_DIRECTORIES "${LIBEV_INCLUDE_DIR}")
 
 if(LIVESYNC_TESTS)
   find_package(Catch2 2 REQUIRED)

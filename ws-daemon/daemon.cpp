@@ -97,8 +97,15 @@ Daemon::Daemon(const Config& config)
     protocols_[1] = {"livesync-intake", &Daemon::intake_callback, 0, 0, 0, nullptr, 0};
     protocols_[2] = {nullptr, nullptr, 0, 0, 0, nullptr, 0};
 
+    loop_ = EvLoop::epoll();
+    if (!loop_) throw std::runtime_error("cannot create an epoll event loop (ev_loop_new)");
+    void* loops[] = {loop_.get()};
+
     lws_context_creation_info info;
     std::memset(&info, 0, sizeof info);
+    // lws runs on our libev loop (lws's libwebsockets-evlib_ev plugin), not its poll() loop.
+    info.options |= LWS_SERVER_OPTION_LIBEV;
+    info.foreign_loops = loops;
     info.protocols = protocols_.data();
     info.user = this;
     info.gid = -1;
@@ -127,7 +134,9 @@ Daemon::Daemon(const Config& config)
     context_ = LwsContext(lws_create_context(&info));
     ::umask(old_mask);
     if (!context_)
-        throw std::runtime_error("cannot listen on " + listen_desc + " (lws_create_context)");
+        throw std::runtime_error("cannot listen on " + listen_desc +
+                                 " (lws_create_context; is lws's libev plugin, "
+                                 "libwebsockets-evlib-ev, installed?)");
 
     lws_vhost* vhost = lws_get_vhost_by_name(context_.get(), "default");
     for (Fd* fd : {&signal_fd_, &sigterm_fd_}) {
@@ -143,8 +152,7 @@ Daemon::Daemon(const Config& config)
     safety_timer_.owner = coalesce_timer_.owner = heartbeat_timer_.owner = drain_timer_.owner =
         this;
     schedule(safety_timer_, &Daemon::on_safety_tick, config_.safety_tick_ms);
-    schedule(heartbeat_timer_, &Daemon::on_heartbeat_tick,
-             static_cast<std::int64_t>(config_.heartbeat_s) * 1000);
+    schedule(heartbeat_timer_, &Daemon::on_heartbeat_tick, heartbeat_tick_ms());
 
     log_line(LogLevel::info, "listening",
              "listen=" + listen_desc + " signal_socket=" + config_.signal_socket +
@@ -159,11 +167,10 @@ Daemon::~Daemon() {
 }
 
 int Daemon::run() {
-    while (!stop_)
-        if (lws_service(context_.get(), 0) < 0) {
-            log_line(LogLevel::error, "event loop failed");
-            return 1;
-        }
+    // lws arms its timer watcher only after an I/O callback: wake the loop once so the timers
+    // scheduled in the constructor run even if no connection or datagram ever arrives.
+    lws_cancel_service(context_.get());
+    while (!stop_) ev_run(loop_.get(), EVRUN_ONCE);
     log_line(LogLevel::info, "stopped");
     return 0;
 }
@@ -343,9 +350,9 @@ void Daemon::on_closed(Session* s) {
     if (s->kind == SessionKind::none) return;
     --metrics_.open[static_cast<std::size_t>(s->kind == SessionKind::ws ? Transport::ws
                                                                         : Transport::sse)];
-    lws_dll2_remove(&s->link);
+    slots_.remove(s);
     s->kind = SessionKind::none;
-    if (draining_ && sessions_.count == 0) stop_ = true;
+    if (draining_ && slots_.count() == 0) stop_ = true;
 }
 
 void Daemon::link(lws* wsi, Session* s, SessionKind kind, std::uint8_t pending) {
@@ -353,15 +360,20 @@ void Daemon::link(lws* wsi, Session* s, SessionKind kind, std::uint8_t pending) 
     s->kind = kind;
     s->pending = pending;
     s->merged = 0;
-    lws_dll2_add_tail(&s->link, &sessions_);
+    slots_.add(s);
     auto t = static_cast<std::size_t>(kind == SessionKind::ws ? Transport::ws : Transport::sse);
     ++metrics_.open[t];
     ++metrics_.accepted[t];
     lws_callback_on_writable(wsi);
 }
 
+std::int64_t Daemon::heartbeat_tick_ms() const {
+    return std::max<std::int64_t>(
+        1, static_cast<std::int64_t>(config_.heartbeat_s) * 1000 / SessionSlots::kSlots);
+}
+
 bool Daemon::at_capacity() const {
-    return sessions_.count >= static_cast<std::uint32_t>(config_.max_connections);
+    return slots_.count() >= static_cast<std::uint32_t>(config_.max_connections);
 }
 
 // --- writing ------------------------------------------------------------------------------
@@ -458,6 +470,15 @@ int Daemon::on_writeable(lws* wsi, Session* s) {
     return 0;
 }
 
+void Daemon::send_now(Session* s) {
+    if (lws_partial_buffered(s->wsi)) {
+        lws_callback_on_writable(s->wsi);
+        return;
+    }
+    if (on_writeable(s->wsi, s) < 0)
+        lws_set_timeout(s->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+}
+
 int Daemon::respond(lws* wsi, unsigned status, const char* code, const char* message) {
     char body[256];
     int body_len = std::snprintf(
@@ -500,7 +521,7 @@ void Daemon::on_intake_readable(int fd) {
             }
             log_line(LogLevel::info, "stop signal: draining",
                      "signal=" + std::to_string(info.ssi_signo) +
-                         " connections=" + std::to_string(sessions_.count));
+                         " connections=" + std::to_string(slots_.count()));
             begin_drain();
         }
         return;
@@ -537,13 +558,11 @@ void Daemon::announce(const std::vector<Change>& changes) {
         bits |= static_cast<std::uint8_t>(1u << i);
     }
     if (draining_) return;
-    lws_start_foreach_dll_safe(lws_dll2*, d, next, sessions_.head) {
-        Session* s = lws_container_of(d, Session, link);
+    slots_.for_each([this, bits](Session* s) {
         s->merged |= s->pending & bits;
         s->pending |= bits;
-        lws_callback_on_writable(s->wsi);
-    }
-    lws_end_foreach_dll_safe(d, next);
+        send_now(s);
+    });
 }
 
 void Daemon::arm_coalesce_timer() {
@@ -570,10 +589,10 @@ void Daemon::on_safety_tick(lws_sorted_usec_list_t* sul) {
 
 void Daemon::on_heartbeat_tick(lws_sorted_usec_list_t* sul) {
     Daemon* d = reinterpret_cast<Timer*>(sul)->owner;
-    // A subscriber whose previous heartbeat is still unsent has not accepted a single frame for
-    // a whole period: its socket is stuck, so it is dropped rather than waited for.
-    lws_start_foreach_dll_safe(lws_dll2*, n, next, d->sessions_.head) {
-        Session* s = lws_container_of(n, Session, link);
+    // One slot of the subscribers per tick (session_slots.hpp). A subscriber whose previous
+    // heartbeat is still unsent has not accepted a single frame for a whole period: its socket is
+    // stuck, so it is dropped rather than waited for.
+    d->slots_.for_each_due([d](Session* s) {
         if (s->pending & kPendingHeartbeat) {
             ++d->metrics_.dropped(Drop::stalled);
             lws_set_timeout(s->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
@@ -581,33 +600,29 @@ void Daemon::on_heartbeat_tick(lws_sorted_usec_list_t* sul) {
             s->pending |= kPendingHeartbeat;
             lws_callback_on_writable(s->wsi);
         }
-    }
-    lws_end_foreach_dll_safe(n, next);
-    d->schedule(d->heartbeat_timer_, &Daemon::on_heartbeat_tick,
-                static_cast<std::int64_t>(d->config_.heartbeat_s) * 1000);
+    });
+    d->schedule(d->heartbeat_timer_, &Daemon::on_heartbeat_tick, d->heartbeat_tick_ms());
 }
 
 void Daemon::begin_drain() {
     draining_ = true;
     metrics_.draining = true;
-    if (sessions_.count == 0) {
+    if (slots_.count() == 0) {
         stop_ = true;
         return;
     }
-    lws_start_foreach_dll_safe(lws_dll2*, n, next, sessions_.head) {
-        Session* s = lws_container_of(n, Session, link);
+    slots_.for_each([](Session* s) {
         s->pending = kPendingReconnect;
         s->merged = 0;
         lws_callback_on_writable(s->wsi);
-    }
-    lws_end_foreach_dll_safe(n, next);
+    });
     schedule(drain_timer_, &Daemon::on_drain_deadline, kDrainFlushMs);
 }
 
 void Daemon::on_drain_deadline(lws_sorted_usec_list_t* sul) {
     Daemon* d = reinterpret_cast<Timer*>(sul)->owner;
     log_line(LogLevel::warn, "drain deadline reached",
-             "connections=" + std::to_string(d->sessions_.count));
+             "connections=" + std::to_string(d->slots_.count()));
     d->stop_ = true;
 }
 

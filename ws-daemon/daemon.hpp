@@ -3,7 +3,8 @@
 //   /metrics Prometheus counters (local-only: nginx proxies just /ws and /events)
 // and, adopted into the same event loop, the signal datagram socket and a signalfd for
 // SIGTERM/SIGINT. Data flows one way: datagram → intake (revision read, diff) → coalescer →
-// announce (set pending bits) → WRITEABLE callbacks → one frame each.
+// announce (set pending bits, and write the frame at once where lws holds nothing unsent) →
+// WRITEABLE callbacks for the rest → one frame each.
 #pragma once
 
 #include <array>
@@ -14,6 +15,7 @@
 
 #include "coalescer.hpp"
 #include "config.hpp"
+#include "ev_loop.hpp"
 #include "fd.hpp"
 #include "intake.hpp"
 #include "lws_context.hpp"
@@ -21,6 +23,7 @@
 #include "metrics.hpp"
 #include "origin_policy.hpp"
 #include "session.hpp"
+#include "session_slots.hpp"
 
 namespace livesync::wsd {
 
@@ -77,7 +80,16 @@ class Daemon {
     void begin_drain();
     void link(lws* wsi, Session* s, SessionKind kind, std::uint8_t pending);
     bool at_capacity() const;
+    // heartbeat_s cut into SessionSlots::kSlots ticks.
+    std::int64_t heartbeat_tick_ms() const;
     int respond(lws* wsi, unsigned status, const char* code, const char* message);
+    // Writes the next frame due on `s` at once, as its WRITEABLE callback would (which it then
+    // requests if more is due). A fan-out thus costs one send() per subscriber instead of a
+    // POLLOUT round trip (two epoll_ctl() calls and an event each). Only while lws holds no
+    // unsent bytes for the connection: otherwise the frame would be queued behind them, and a
+    // subscriber that stops reading would be buffered without bound; it waits for WRITEABLE.
+    // A failed write drops the connection (asynchronously: the caller may be iterating).
+    void send_now(Session* s);
     // Writes the next refresh due on `s` into `out`, clears its bits and sets `rev` to its rev.
     std::size_t compose_refresh(Session* s, char* out, std::int64_t& rev);
 
@@ -89,7 +101,7 @@ class Daemon {
     Metrics metrics_;
     Revisions revs_;
     std::array<Announced, kTableEntityCount> announced_;
-    lws_dll2_owner_t sessions_{};
+    SessionSlots slots_;  // every linked session
     std::mt19937 random_;
     bool draining_ = false;
     bool stop_ = false;
@@ -103,6 +115,7 @@ class Daemon {
     Timer drain_timer_{};
     std::array<lws_protocols, 3> protocols_{};
     alignas(16) unsigned char frame_[LWS_PRE + kMaxFrameBytes + 64];
+    EvLoop loop_;  // runs context_, so it is destroyed after it
     // Last member: destroyed first, so lws's CLOSED callbacks still see the state above.
     LwsContext context_;
 };

@@ -46,7 +46,7 @@ struct FrameGuard {
 };
 
 struct Session {
-    lws_dll2 link;  // in Daemon's subscriber list while kind != none
+    lws_dll2 link;  // in one of Daemon's heartbeat slots (session_slots.hpp) while kind != none
     struct lws* wsi;
     SessionKind kind;
     std::uint8_t pending;  // kPending* bits

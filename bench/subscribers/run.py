@@ -10,6 +10,8 @@ PATCH, as an application would after its commit). Prints, per server, transport 
   memory   per connection: (value with N subscribers − value before the first) / N, for the
            daemon's VmRSS, the nginx workers' VmRSS summed, and nginx's Pss (master + workers,
            shared zones counted once; see procmem.py)
+  CPU      per trigger: the CPU time the daemon and the nginx workers used while the triggers
+           ran (heartbeats included) / triggers; for Nchan its nginx workers (publish included)
 
 Usage: bench/subscribers/run.py [--build DIR] [--counts 1000,10000,18000] [--triggers 10]
        [--gap 1.5] [--servers livesync,nchan] [--transports ws,sse] [--nginx-workers 4] [--json FILE]
@@ -26,6 +28,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "tests", "integration"))
 
+import proccpu  # noqa: E402
 import procmem  # noqa: E402
 
 
@@ -104,6 +107,10 @@ class Livesync:
     def nginx_master(self):
         return self.stack.procs["nginx"].pid
 
+    def cpu(self):
+        return {"daemon": proccpu.cpu_s(self.stack.procs["wsd"].pid),
+                "nginx": sum(map(proccpu.cpu_s, procmem.children(self.nginx_master)))}
+
     def memory(self):
         m = procmem.nginx_memory(self.nginx_master)
         m["daemon_rss"] = procmem.rss_kib(self.stack.procs["wsd"].pid)
@@ -147,6 +154,9 @@ class NchanServer:
     def nginx_master(self):
         return self.nchan.master
 
+    def cpu(self):
+        return {"nginx": sum(map(proccpu.cpu_s, procmem.children(self.nginx_master)))}
+
     def memory(self):
         m = procmem.nginx_memory(self.nginx_master)
         m["nchan_shm_used"] = self.nchan.status().get("shared memory used")
@@ -189,12 +199,15 @@ def measure(server, clients, n, base, args):
     """Triggers args.triggers refreshes with n subscribers open; returns the figures."""
     clients.dump()  # anything before these triggers
     server.api.reconnect()
+    cpu0 = server.cpu()
     sent = []
     for i in range(args.triggers):
         t0, rev, detail = server.trigger(f"fan-out {server.name} {n} {i}")
         sent.append((t0, rev, detail))
         time.sleep(args.gap)
     time.sleep(args.gap)  # stragglers of the last trigger
+    # Everything the servers did while the triggers ran (heartbeats included), per trigger.
+    cpu_ms = {k: round((v - cpu0[k]) * 1000 / args.triggers, 1) for k, v in server.cpu().items()}
     arrivals = clients.dump()
     mem = server.memory()
     latencies = []
@@ -213,7 +226,7 @@ def measure(server, clients, n, base, args):
         "p99": pct(latencies, 99) if latencies else None,
         "max": max(latencies) if latencies else None, "last_per_trigger": last,
         "kib_per_conn": per_conn, "memory": mem, "base": base, "trigger_p50": details,
-        "trigger_max": slowest,
+        "trigger_max": slowest, "cpu_ms_per_trigger": cpu_ms,
     }
 
 
@@ -258,7 +271,8 @@ def print_row(r):
           f"delivered={r['delivered']}/{r['expected']} p50={fmt(r['p50'])} p99={fmt(r['p99'])} "
           f"max={fmt(r['max'])} ms | KiB/conn: daemon={fmt(k.get('daemon_rss'))} "
           f"nginx-workers-rss={fmt(k['workers_rss'])} nginx-pss={fmt(k['pss'])} "
-          f"(zones {fmt(k['zones_pss'])}) | trigger p50 {r['trigger_p50']} max {r['trigger_max']} | "
+          f"(zones {fmt(k['zones_pss'])}) | CPU ms/trigger {r['cpu_ms_per_trigger']} | "
+          f"trigger p50 {r['trigger_p50']} max {r['trigger_max']} | "
           f"last per trigger {r['last_per_trigger']} | "
           f"nginx worker fds {r['nginx_worker_fds']}"
           + (f" | errors {r['errors']}" if r["errors"] else ""), flush=True)
