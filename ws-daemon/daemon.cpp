@@ -529,17 +529,26 @@ void Daemon::on_intake_readable(int fd) {
     DrainResult r = drain_signals(fd, ledger_);
     metrics_.signals_in += r.ok;
     metrics_.signals_malformed += r.malformed;
-    refresh_revisions();
+    refresh_revisions(Trigger::datagram);
 }
 
-void Daemon::refresh_revisions() {
+void Daemon::refresh_revisions(Trigger trigger) {
     ++metrics_.revision_reads;
     auto r = source_.read();
     if (!r) {
         ++metrics_.revision_read_failures;
         return;
     }
-    if (*r == revs_) return;
+    bool explained = ledger_.covers(revs_, *r);
+    if (*r == revs_ || (trigger == Trigger::safety_tick && !explained && !tick_deferred_)) {
+        // A tick can read a commit whose datagram is still on its way (a batch of the group
+        // commit sends its datagrams after its COMMIT). Announced now, the change would carry no
+        // origin and the tab that made it would refetch its own edit; so an unexplained change
+        // waits one more tick, by when its datagram, if there is one, has announced it.
+        tick_deferred_ = *r != revs_;
+        return;
+    }
+    tick_deferred_ = false;
     std::vector<Change> changes = ledger_.diff(revs_, *r);
     revs_ = *r;
     metrics_.revisions = revs_;
@@ -583,7 +592,7 @@ void Daemon::on_coalesce_timer(lws_sorted_usec_list_t* sul) {
 
 void Daemon::on_safety_tick(lws_sorted_usec_list_t* sul) {
     Daemon* d = reinterpret_cast<Timer*>(sul)->owner;
-    d->refresh_revisions();
+    d->refresh_revisions(Trigger::safety_tick);
     d->schedule(d->safety_timer_, &Daemon::on_safety_tick, d->config_.safety_tick_ms);
 }
 

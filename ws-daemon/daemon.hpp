@@ -66,7 +66,9 @@ class Daemon {
     void on_intake_readable(int fd);
 
     // Intake → coalescer → announce.
-    void refresh_revisions();
+    enum class Trigger { datagram, safety_tick };
+    // Re-reads the revision table and announces what moved.
+    void refresh_revisions(Trigger trigger);
     void announce(const std::vector<Change>& changes);
     void arm_coalesce_timer();
 
@@ -100,6 +102,7 @@ class Daemon {
     Coalescer coalescer_;
     Metrics metrics_;
     Revisions revs_;
+    bool tick_deferred_ = false;  // the last safety tick saw an unexplained change and waited
     std::array<Announced, kTableEntityCount> announced_;
     SessionSlots slots_;  // every linked session
     std::mt19937 random_;

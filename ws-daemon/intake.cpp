@@ -19,17 +19,20 @@ void SignalLedger::record(const ChangeSignal& signal) {
     e.origin = signal.origin;
 }
 
+bool SignalLedger::covers(const Revisions& before, const Revisions& after) const {
+    if (after.global <= before.global || after.global - before.global > kCapacity) return false;
+    for (std::int64_t rev = before.global + 1; rev <= after.global; ++rev)
+        if (ring_[static_cast<std::size_t>(rev % kCapacity)].rev != rev) return false;
+    return true;
+}
+
 std::vector<Change> SignalLedger::diff(const Revisions& before, const Revisions& after) const {
     std::array<OriginMerge, kTableEntityCount> origins;
     std::array<bool, kTableEntityCount> touched{};
     bool cascade = false;
-    bool known = after.global > before.global && after.global - before.global <= kCapacity;
+    bool known = covers(before, after);
     for (std::int64_t rev = before.global + 1; known && rev <= after.global; ++rev) {
         const Entry& e = ring_[static_cast<std::size_t>(rev % kCapacity)];
-        if (e.rev != rev) {
-            known = false;
-            break;
-        }
         if (e.entity == Entity::all) {
             cascade = true;
             for (int i = 0; i < kTableEntityCount; ++i) {

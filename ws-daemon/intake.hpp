@@ -32,6 +32,8 @@ class SignalLedger {
     // Changes between two reads of the table. An `all` datagram in the range (a cascading delete)
     // reports all three entities as changed, so clients get one `all` event for it.
     std::vector<Change> diff(const Revisions& before, const Revisions& after) const;
+    // True if a datagram was recorded for every global revision in (before, after].
+    bool covers(const Revisions& before, const Revisions& after) const;
 
   private:
     struct Entry {

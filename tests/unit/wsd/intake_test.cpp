@@ -57,6 +57,18 @@ TEST_CASE("a missing datagram in the range removes the origin") {
     CHECK(changes[0].rev == 12);
 }
 
+TEST_CASE("the ledger covers a range only when every revision in it was signalled") {
+    SignalLedger l;
+    l.record({Entity::projects, 11, "tab-a"});
+    l.record({Entity::solutions, 12, ""});
+    CHECK(l.covers({10, 10, 3, 3}, {12, 11, 12, 3}));
+    CHECK(l.covers({11, 11, 3, 3}, {12, 11, 12, 3}));
+    CHECK_FALSE(l.covers({10, 10, 3, 3}, {13, 13, 12, 3}));   // 13 not (yet) signalled
+    CHECK_FALSE(l.covers({9, 9, 3, 3}, {12, 11, 12, 3}));     // 10 never signalled
+    CHECK_FALSE(l.covers({12, 11, 12, 3}, {12, 11, 12, 3}));  // nothing moved
+    CHECK_FALSE(l.covers({12, 11, 12, 3}, {5, 5, 5, 5}));     // went back (a restore)
+}
+
 TEST_CASE("changes by two clients to one entity carry no origin, other entities keep theirs") {
     SignalLedger l;
     l.record({Entity::projects, 11, "tab-a"});
