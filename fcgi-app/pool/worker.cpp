@@ -65,10 +65,8 @@ class FcgxRequest {
     ~FcgxRequest() { FCGX_Free(&request_, 1); }
     FCGX_Request* get() { return &request_; }
     const char* param(const char* name) { return FCGX_GetParam(name, request_.envp); }
-    // Closes the connection without ending the request, so that nginx fails the response
-    // instead of passing on what was sent as complete. The next accept starts afresh.
-    void abort() { FCGX_Free(&request_, 1); }
-    // Closes the connection of a finished request.
+    // Closes the connection; the next accept starts afresh. Before FCGX_Finish_r this aborts the
+    // request: nginx fails the response instead of passing on what was sent as complete.
     void close() { FCGX_Free(&request_, 1); }
 
   private:
@@ -183,7 +181,7 @@ bool serve(const Config& config, int listen_fd, int signal_fd, std::mutex& accep
         std::string out = http::serialize(response, head_only);
         FCGX_PutStr(out.data(), static_cast<int>(out.size()), fcgx.get()->out);
         if (response.stream && !head_only && !send_stream(fcgx, request, response)) {
-            fcgx.abort();
+            fcgx.close();
             continue;
         }
         FCGX_Finish_r(fcgx.get());
