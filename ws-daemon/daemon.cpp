@@ -539,13 +539,16 @@ void Daemon::refresh_revisions(Trigger trigger) {
         ++metrics_.revision_read_failures;
         return;
     }
-    bool explained = ledger_.covers(revs_, *r);
-    if (*r == revs_ || (trigger == Trigger::safety_tick && !explained && !tick_deferred_)) {
-        // A tick can read a commit whose datagram is still on its way (a batch of the group
-        // commit sends its datagrams after its COMMIT). Announced now, the change would carry no
-        // origin and the tab that made it would refetch its own edit; so an unexplained change
-        // waits one more tick, by when its datagram, if there is one, has announced it.
-        tick_deferred_ = *r != revs_;
+    if (*r == revs_) {
+        tick_deferred_ = false;
+        return;
+    }
+    // A tick can read a commit whose datagram is still on its way (a batch of the group commit
+    // sends its datagrams after its COMMIT). Announced now, the change would carry no origin and
+    // the tab that made it would refetch its own edit; so an unexplained change waits one more
+    // tick, by when its datagram, if there is one, has announced it.
+    if (trigger == Trigger::safety_tick && !tick_deferred_ && !ledger_.covers(revs_, *r)) {
+        tick_deferred_ = true;
         return;
     }
     tick_deferred_ = false;
