@@ -32,6 +32,8 @@ class TlsConnection {
     // empty for an orderly close).
     long read_some(char* buf, std::size_t cap);
     const std::string& error() const { return error_; }
+    // Decrypted or read-ahead bytes are still inside OpenSSL: epoll would not report them.
+    bool has_pending() const { return SSL_has_pending(ssl_.get()) == 1; }
 
     // Queues bytes and writes what the socket takes; an error message if the write failed.
     std::optional<std::string> send(std::string_view bytes);
