@@ -251,8 +251,8 @@ def run(server_cls, transport, args, run_index):
         server.trigger("warm-up")  # first event and allocations before the baseline
         time.sleep(1)
         base = server.memory()
-        clients = Clients(args.client_command, math.ceil(max(args.counts) / args.per_process), server.port, transport,
-                          server.origin, server.ws_ready_on, run_index)
+        clients = Clients(args.client_command, math.ceil(max(args.counts) / args.per_process),
+                          server.port, transport, server.origin, server.ws_ready_on, run_index)
         have = 0
         for n in args.counts:
             t = time.time()
