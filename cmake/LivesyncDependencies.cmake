@@ -3,6 +3,8 @@ find_package(PkgConfig REQUIRED)
 find_package(Threads REQUIRED)
 pkg_check_modules(SQLITE3 REQUIRED IMPORTED_TARGET sqlite3)
 find_package(nlohmann_json 3.10 REQUIRED)
+# OpenSSL for the fan-out benchmark's subscriber generator (bench/subscribers/subgen/).
+find_package(OpenSSL REQUIRED)
 
 pkg_check_modules(FCGI REQUIRED IMPORTED_TARGET fcgi)
 pkg_check_modules(LWS REQUIRED IMPORTED_TARGET libwebsockets)

@@ -2,7 +2,11 @@
 // browser tab showing it, over 20 isolated edits (one every 1.2 s, beyond the client's 500 ms
 // throttle window), first alone and then with 1,000 other WebSocket subscribers connected.
 //
-//   LIVESYNC_BUILD_DIR=build node bench/freshness/run.js [edits] [subscribers]
+//   LIVESYNC_BUILD_DIR=build [LIVESYNC_CROWD=subgen|node] \
+//     node bench/freshness/run.js [edits] [subscribers]
+//
+// The other subscribers (the crowd) are held by livesync-subgen from the build directory when it
+// is there (LIVESYNC_CROWD=subgen requires it), else by this node process (LIVESYNC_CROWD=node).
 //
 // The edits are PATCHes sent by this script on a warm keep-alive connection; the observing tab
 // records, with a MutationObserver, when the row's title becomes the new name (the DOM update; the
@@ -14,14 +18,20 @@
 //   event → shown    inside the tab only: refresh event received → refetched and rendered
 //   patch            the PATCH round trip as this script sees it (for comparison)
 
+import fs from 'node:fs';
 import https from 'node:https';
+import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { Stack } from '../../tests/e2e/stack.js';
+import { BUILD_DIR, Stack } from '../../tests/e2e/stack.js';
 import { Browser, sleep } from '../../tests/e2e/browser.js';
-import { openSubscribers } from './subscribers.js';
+import { openGenerator, openSubscribers } from './subscribers.js';
 
 const EDITS = Number(process.argv[2] ?? 20);
 const SUBSCRIBERS = Number(process.argv[3] ?? 1000);
+const SUBGEN = path.resolve(BUILD_DIR, 'bench', 'subscribers', 'subgen', 'livesync-subgen');
+const CROWD = process.env.LIVESYNC_CROWD ?? (fs.existsSync(SUBGEN) ? 'subgen' : 'node');
+if (CROWD !== 'subgen' && CROWD !== 'node') throw new Error(`LIVESYNC_CROWD=${CROWD}: subgen or node`);
+if (CROWD === 'subgen' && !fs.existsSync(SUBGEN)) throw new Error(`${SUBGEN} is missing (cmake --build … --target livesync-subgen, or LIVESYNC_CROWD=node)`);
 const now = () => performance.timeOrigin + performance.now();
 // One warm keep-alive connection for the edits, so t0 → commit is not a TLS handshake.
 const agent = new https.Agent({ keepAlive: true, maxSockets: 1 });
@@ -121,6 +131,7 @@ function report(label, samples) {
 const stack = await new Stack().start();
 const browser = await Browser.launch();
 let subs = [];
+let crowd = null;
 try {
   const p = await stack.api('POST', '/api/projects', { name: 'Freshness' }, [201], {}, agent);
   const tab = await browser.tab(`${stack.origin}/`);
@@ -151,19 +162,34 @@ try {
     };
   });
   const t = Date.now();
-  subs = await openSubscribers(SUBSCRIBERS, stack.port, stack.origin);
-  console.log(`${subs.length} subscribers connected in ${Date.now() - t} ms`);
+  let connected;
+  if (CROWD === 'subgen') {
+    crowd = await openGenerator(SUBGEN, SUBSCRIBERS, stack.port, stack.origin);
+    connected = crowd.length;
+  } else {
+    subs = await openSubscribers(SUBSCRIBERS, stack.port, stack.origin);
+    connected = subs.length;
+  }
+  console.log(`${connected} subscribers connected in ${Date.now() - t} ms, held by ${CROWD === 'subgen' ? SUBGEN : 'this node process'}`);
   await sleep(1000);
-  const before = subs.reduce((n, s) => n + s.messages, 0);
+  const before = crowd ? (await crowd.counts()).received : subs.reduce((n, s) => n + s.messages, 0);
   const crowded = report(`with ${SUBSCRIBERS} subscribers`, await round(stack, tab2, p.id, 'crowd'));
   await sleep(500);
-  const delivered = subs.reduce((n, s) => n + s.messages, 0) - before;
-  const open = subs.filter((s) => !s.closed).length;
+  let delivered;
+  let open;
+  if (crowd) {
+    ({ received: delivered, open } = await crowd.counts());
+    if (before) console.log(`(the crowd had ${before} refreshes before the edits)`);
+  } else {
+    delivered = subs.reduce((n, s) => n + s.messages, 0) - before;
+    open = subs.filter((s) => !s.closed).length;
+  }
   console.log(`subscribers still open: ${open}; refresh messages they received: ${delivered} (expected ${EDITS * SUBSCRIBERS})`);
-  console.log(JSON.stringify({ edits: EDITS, subscribers: SUBSCRIBERS, alone, baseline, crowded, delivered, open }));
+  console.log(JSON.stringify({ edits: EDITS, subscribers: SUBSCRIBERS, crowd: CROWD, alone, baseline, crowded, delivered, open }));
 } finally {
   agent.destroy();
   for (const s of subs) s.close();
+  await crowd?.close();
   await browser.close();
   await stack.stop();
 }

@@ -5,6 +5,8 @@
 
 import tls from 'node:tls';
 import crypto from 'node:crypto';
+import readline from 'node:readline';
+import { spawn } from 'node:child_process';
 
 function frame(opcode, payload = Buffer.alloc(0)) {
   // Client frames are masked (RFC 6455 §5.3); payloads here are < 126 bytes.
@@ -108,4 +110,42 @@ export async function openSubscribers(n, port, origin, batch = 100) {
     subs.push(...group);
   }
   return subs;
+}
+
+/**
+ * The same crowd held by one livesync-subgen process (bench/subscribers/subgen/) instead of this
+ * node process, so the subscribers' TLS costs a fraction of the CPU the stack needs on the same
+ * cores. Resolves once `n` are open (ready at their hello), driven over the generator's stdin
+ * protocol (bench/subscribers/subgen/README.md).
+ */
+export async function openGenerator(binary, n, port, origin, { localAddress = '127.0.0.1', parallel = 100 } = {}) {
+  const proc = spawn(binary, [String(port), 'ws', origin, localAddress, 'hello'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const lines = readline.createInterface({ input: proc.stdout });
+  const answers = [];
+  const waiting = [];
+  lines.on('line', (line) => (waiting.length ? waiting.shift().resolve(JSON.parse(line)) : answers.push(JSON.parse(line))));
+  const exited = new Promise((resolve) => proc.on('exit', resolve));
+  exited.then((code) => {
+    for (const w of waiting.splice(0)) w.reject(new Error(`livesync-subgen exited (${code})`));
+  });
+  const ask = (cmd) =>
+    new Promise((resolve, reject) => {
+      if (proc.exitCode !== null) return reject(new Error(`livesync-subgen exited (${proc.exitCode})`));
+      waiting.push({ resolve, reject });
+      proc.stdin.write(`${JSON.stringify(cmd)}\n`);
+    });
+  const opened = await ask({ cmd: 'open', count: n, parallel });
+  if (opened.failed) console.warn(`livesync-subgen: ${opened.failed} failed`, opened.errors);
+  return {
+    length: opened.open,
+    /** Refreshes received since the last call, and how many subscribers are still open. */
+    async counts() {
+      const { arrivals, open } = await ask({ cmd: 'dump' });
+      return { received: Object.values(arrivals).reduce((sum, times) => sum + times.length, 0), open };
+    },
+    async close() {
+      proc.stdin.end();
+      await exited;
+    },
+  };
 }

@@ -11,11 +11,14 @@ PATCH, as an application would after its commit). Prints, per server, transport 
            daemon's VmRSS, the nginx workers' VmRSS summed, and nginx's Pss (master + workers,
            shared zones counted once; see procmem.py)
   CPU      per trigger: the CPU time the daemon and the nginx workers used while the triggers
-           ran (heartbeats included) / triggers; for Nchan its nginx workers (publish included)
+           ran (heartbeats included) / triggers; for Nchan its nginx workers (publish included);
+           and, as "clients", the subscriber processes' own
 
 Usage: bench/subscribers/run.py [--build DIR] [--counts 1000,10000,18000] [--triggers 10]
-       [--gap 1.5] [--servers livesync,nchan] [--transports ws,sse] [--nginx-workers 4] [--json FILE]
-Subscribers are held by node processes (client.js) of at most --per-process each.
+       [--gap 1.5] [--servers livesync,nchan] [--transports ws,sse] [--nginx-workers 4]
+       [--client subgen|node] [--json FILE]
+Subscribers are held by processes of at most --per-process each: livesync-subgen (subgen/, the
+default: C, epoll and OpenSSL in one thread) or node (client.js), with the same protocol.
 """
 import argparse
 import json
@@ -33,7 +36,7 @@ import procmem  # noqa: E402
 
 
 def now_ms():
-    # CLOCK_MONOTONIC, the clock client.js stamps arrivals with (process.hrtime).
+    # CLOCK_MONOTONIC, the clock the clients stamp arrivals with (clock_gettime, process.hrtime).
     return time.monotonic_ns() / 1e6
 
 
@@ -42,15 +45,23 @@ def pct(values, p):
     return s[min(len(s) - 1, max(0, math.ceil(p / 100 * len(s)) - 1))]
 
 
-class Clients:
-    """The node subscriber processes; process i binds its sockets to 127.0.<run>.<i + 2>."""
+def subgen_path(build):
+    return os.path.join(os.path.abspath(build), "bench", "subscribers", "subgen", "livesync-subgen")
 
-    def __init__(self, count, port, transport, origin, ready_on, run):
-        script = os.path.join(HERE, "client.js")
-        self.procs = [subprocess.Popen(["node", script, str(port), transport, origin,
-                                        f"127.0.{run}.{i + 2}", ready_on],
+
+class Clients:
+    """The subscriber processes (`command` + client.js's arguments); process i binds its sockets
+    to 127.0.<run>.<i + 2>."""
+
+    def __init__(self, command, count, port, transport, origin, ready_on, run):
+        self.procs = [subprocess.Popen(command + [str(port), transport, origin,
+                                                  f"127.0.{run}.{i + 2}", ready_on],
                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
                       for i in range(count)]
+
+    def cpu(self):
+        """CPU seconds the subscriber processes have used so far."""
+        return sum(proccpu.cpu_s(p.pid) for p in self.procs)
 
     def _ask(self, commands):
         for p, cmd in zip(self.procs, commands):
@@ -200,6 +211,7 @@ def measure(server, clients, n, base, args):
     clients.dump()  # anything before these triggers
     server.api.reconnect()
     cpu0 = server.cpu()
+    clients_cpu0 = clients.cpu()
     sent = []
     for i in range(args.triggers):
         t0, rev, detail = server.trigger(f"fan-out {server.name} {n} {i}")
@@ -208,6 +220,7 @@ def measure(server, clients, n, base, args):
     time.sleep(args.gap)  # stragglers of the last trigger
     # Everything the servers did while the triggers ran (heartbeats included), per trigger.
     cpu_ms = {k: round((v - cpu0[k]) * 1000 / args.triggers, 1) for k, v in server.cpu().items()}
+    cpu_ms["clients"] = round((clients.cpu() - clients_cpu0) * 1000 / args.triggers, 1)
     arrivals = clients.dump()
     mem = server.memory()
     latencies = []
@@ -238,8 +251,8 @@ def run(server_cls, transport, args, run_index):
         server.trigger("warm-up")  # first event and allocations before the baseline
         time.sleep(1)
         base = server.memory()
-        clients = Clients(math.ceil(max(args.counts) / args.per_process), server.port, transport,
-                          server.origin, server.ws_ready_on, run_index)
+        clients = Clients(args.client_command, math.ceil(max(args.counts) / args.per_process),
+                          server.port, transport, server.origin, server.ws_ready_on, run_index)
         have = 0
         for n in args.counts:
             t = time.time()
@@ -248,7 +261,8 @@ def run(server_cls, transport, args, run_index):
             have = n
             time.sleep(args.settle)
             r = measure(server, clients, n, base, args)
-            r.update(server=server.name, transport=transport, n=n, open=open_, failed=failed,
+            r.update(server=server.name, transport=transport, client=args.client, n=n,
+                     open=open_, failed=failed,
                      errors=errors, ramp_s=round(ramp, 1),
                      nginx_worker_fds=worker_fds(server.nginx_master))
             results.append(r)
@@ -266,7 +280,7 @@ def fmt(v):
 
 def print_row(r):
     k = r["kib_per_conn"]
-    print(f"{r['server']:8} {r['transport']:3} N={r['n']:<6} open={r['open']:<6} "
+    print(f"{r['server']:8} {r['transport']:3} {r['client']:6} N={r['n']:<6} open={r['open']:<6} "
           f"failed={r['failed']:<4} ramp={r['ramp_s']:5.1f}s "
           f"delivered={r['delivered']}/{r['expected']} p50={fmt(r['p50'])} p99={fmt(r['p99'])} "
           f"max={fmt(r['max'])} ms | KiB/conn: daemon={fmt(k.get('daemon_rss'))} "
@@ -290,8 +304,19 @@ def main():
     ap.add_argument("--nginx-workers", type=int, default=4)
     ap.add_argument("--per-process", type=int, default=5000)
     ap.add_argument("--parallel", type=int, default=50, help="handshakes in flight per process")
+    ap.add_argument("--client", choices=("subgen", "node"), default="subgen",
+                    help="what holds the subscribers: livesync-subgen from --build (the default) "
+                         "or node client.js")
     ap.add_argument("--json", help="also write every figure to this file")
     args = ap.parse_args()
+    if args.client == "subgen":
+        binary = subgen_path(args.build)
+        if not os.access(binary, os.X_OK):
+            sys.exit(f"run.py: {binary} is missing; build it (cmake --build {args.build} "
+                     "--target livesync-subgen) or use --client node")
+        args.client_command = [binary]
+    else:
+        args.client_command = ["node", os.path.join(HERE, "client.js")]
     args.counts = [int(c) for c in args.counts.split(",")]
     os.environ["LIVESYNC_BUILD_DIR"] = os.path.abspath(args.build)
     servers = {"livesync": Livesync, "nchan": NchanServer}

@@ -1,0 +1,55 @@
+// The command loop: one epoll set holding stdin and every subscriber socket, the open and dump
+// commands of run.py's protocol, and the per-subscriber connect deadlines.
+#pragma once
+
+#include <openssl/ssl.h>
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "arrivals.hpp"
+#include "fd.hpp"
+#include "ssl_handles.hpp"
+#include "subscriber.hpp"
+
+namespace livesync::subgen {
+
+class Generator {
+  public:
+    explicit Generator(Target target);
+    // Runs until stdin closes; then every subscriber is closed.
+    void run();
+
+  private:
+    struct Opening {
+        long remaining = 0;
+        long parallel = 1;
+        long failed = 0;
+        double t0_ms = 0;
+        std::map<std::string, long> errors;
+    };
+
+    bool read_stdin();  // false at end of input
+    void next_command();
+    void pump();
+    void start_one();
+    void on_socket(int fd);
+    void drop(int fd, bool count_failure, const std::string& why);
+    void expire(double now);
+    int wait_timeout_ms(double now) const;
+    void reply(const nlohmann::json& answer);
+
+    Target target_;
+    SslCtx ctx_;
+    Fd epoll_;
+    std::vector<std::unique_ptr<Subscriber>> by_fd_;
+    std::vector<int> pending_;  // fds still in their handshake; at most `parallel`
+    std::size_t open_ = 0;
+    Arrivals arrivals_;
+    std::string stdin_buf_;
+    std::unique_ptr<Opening> opening_;
+};
+
+}  // namespace livesync::subgen

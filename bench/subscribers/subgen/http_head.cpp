@@ -1,0 +1,57 @@
+#include "http_head.hpp"
+
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+#include <algorithm>
+#include <cctype>
+#include <stdexcept>
+
+namespace livesync::subgen {
+namespace {
+
+std::string lower(std::string_view s) {
+    std::string out(s);
+    std::transform(out.begin(), out.end(), out.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return out;
+}
+
+}  // namespace
+
+std::string ws_request(int port, std::string_view origin) {
+    unsigned char key[16];
+    if (RAND_bytes(key, sizeof key) != 1) throw std::runtime_error("RAND_bytes failed");
+    unsigned char key64[25];
+    EVP_EncodeBlock(key64, key, sizeof key);
+    std::string host = "localhost:" + std::to_string(port);
+    return "GET /ws HTTP/1.1\r\nHost: " + host +
+           "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: " +
+           reinterpret_cast<const char*>(key64) +
+           "\r\nSec-WebSocket-Version: 13\r\nOrigin: " + std::string(origin) + "\r\n\r\n";
+}
+
+std::string sse_request(int port) {
+    return "GET /events HTTP/1.1\r\nHost: localhost:" + std::to_string(port) +
+           "\r\nAccept: text/event-stream\r\nCache-Control: no-cache\r\n\r\n";
+}
+
+std::optional<ResponseHead> parse_head(std::string_view bytes) {
+    std::size_t end = bytes.find("\r\n\r\n");
+    if (end == std::string_view::npos) return std::nullopt;
+    ResponseHead head;
+    head.length = end + 4;
+    std::string_view lines = bytes.substr(0, end);
+    std::size_t eol = lines.find("\r\n");
+    head.status_line = std::string(lines.substr(0, eol));
+    while (eol != std::string_view::npos) {
+        lines.remove_prefix(eol + 2);
+        eol = lines.find("\r\n");
+        std::string line = lower(lines.substr(0, eol));
+        if (line.starts_with("transfer-encoding:") && line.find("chunked") != std::string::npos)
+            head.chunked = true;
+    }
+    return head;
+}
+
+}  // namespace livesync::subgen
