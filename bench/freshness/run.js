@@ -46,6 +46,7 @@ async function round(stack, tab, id, label) {
   const acks = [];
   const sent = [];
   const events = [];
+  const waits = [];
   for (let i = 0; i < EDITS; i++) {
     const name = `${label} edit ${i}`;
     const seen = tab.page.evaluate(
@@ -72,9 +73,16 @@ async function round(stack, tab, id, label) {
     sent.push(t1 - t0);
     acks.push(tAck - t0);
     if (tEvent !== null) events.push(t1 - tEvent);
+    // The refetch's wait for its first byte (Resource Timing): how long the server side took.
+    const wait = await tab.page.evaluate(() => {
+      const e = performance.getEntriesByType('resource').filter((r) => r.name.includes('/api/projects')).pop();
+      performance.clearResourceTimings();
+      return e && e.requestStart > 0 ? e.responseStart - e.requestStart : null;
+    });
+    if (wait !== null) waits.push(wait);
     await sleep(1200);
   }
-  return { stamped, sent, event: events, patch: acks };
+  return { stamped, sent, event: events, refetch_wait: waits, patch: acks };
 }
 
 /**
