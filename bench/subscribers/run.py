@@ -16,7 +16,7 @@ PATCH, as an application would after its commit). Prints, per server, transport 
 
 Usage: bench/subscribers/run.py [--build DIR] [--counts 1000,10000,18000] [--triggers 10]
        [--gap 1.5] [--servers livesync,nchan] [--transports ws,sse] [--nginx-workers 4]
-       [--client subgen|node] [--json FILE]
+       [--client subgen|node] [--batch-us US] [--json FILE]
 Subscribers are held by processes of at most --per-process each: livesync-subgen (subgen/, the
 default: C, epoll and OpenSSL in one thread) or node (client.js), with the same protocol.
 """
@@ -45,6 +45,10 @@ def pct(values, p):
     return s[min(len(s) - 1, max(0, math.ceil(p / 100 * len(s)) - 1))]
 
 
+def client_label(args):
+    return f"{args.client}/{args.batch_us}us" if args.batch_us else args.client
+
+
 def subgen_path(build):
     return os.path.join(os.path.abspath(build), "bench", "subscribers", "subgen", "livesync-subgen")
 
@@ -53,9 +57,9 @@ class Clients:
     """The subscriber processes (`command` + client.js's arguments); process i binds its sockets
     to 127.0.<run>.<i + 2>."""
 
-    def __init__(self, command, count, port, transport, origin, ready_on, run):
+    def __init__(self, command, count, port, transport, origin, ready_on, run, tail=()):
         self.procs = [subprocess.Popen(command + [str(port), transport, origin,
-                                                  f"127.0.{run}.{i + 2}", ready_on],
+                                                  f"127.0.{run}.{i + 2}", ready_on, *tail],
                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
                       for i in range(count)]
 
@@ -252,7 +256,8 @@ def run(server_cls, transport, args, run_index):
         time.sleep(1)
         base = server.memory()
         clients = Clients(args.client_command, math.ceil(max(args.counts) / args.per_process),
-                          server.port, transport, server.origin, server.ws_ready_on, run_index)
+                          server.port, transport, server.origin, server.ws_ready_on, run_index,
+                          args.client_tail)
         have = 0
         for n in args.counts:
             t = time.time()
@@ -261,7 +266,7 @@ def run(server_cls, transport, args, run_index):
             have = n
             time.sleep(args.settle)
             r = measure(server, clients, n, base, args)
-            r.update(server=server.name, transport=transport, client=args.client, n=n,
+            r.update(server=server.name, transport=transport, client=client_label(args), n=n,
                      open=open_, failed=failed,
                      errors=errors, ramp_s=round(ramp, 1),
                      nginx_worker_fds=worker_fds(server.nginx_master))
@@ -280,7 +285,7 @@ def fmt(v):
 
 def print_row(r):
     k = r["kib_per_conn"]
-    print(f"{r['server']:8} {r['transport']:3} {r['client']:6} N={r['n']:<6} open={r['open']:<6} "
+    print(f"{r['server']:8} {r['transport']:3} {r['client']:12} N={r['n']:<6} open={r['open']:<6} "
           f"failed={r['failed']:<4} ramp={r['ramp_s']:5.1f}s "
           f"delivered={r['delivered']}/{r['expected']} p50={fmt(r['p50'])} p99={fmt(r['p99'])} "
           f"max={fmt(r['max'])} ms | KiB/conn: daemon={fmt(k.get('daemon_rss'))} "
@@ -307,6 +312,10 @@ def main():
     ap.add_argument("--client", choices=("subgen", "node"), default="subgen",
                     help="what holds the subscribers: livesync-subgen from --build (the default) "
                          "or node client.js")
+    ap.add_argument("--batch-us", type=int, default=0,
+                    help="subgen only: sleep this long between reads that found few events, so "
+                         "the clients take a stream in batches rather than one wake-up per "
+                         "message (adds up to that much to each latency)")
     ap.add_argument("--json", help="also write every figure to this file")
     args = ap.parse_args()
     if args.client == "subgen":
@@ -315,8 +324,12 @@ def main():
             sys.exit(f"run.py: {binary} is missing; build it (cmake --build {args.build} "
                      "--target livesync-subgen) or use --client node")
         args.client_command = [binary]
+        args.client_tail = [str(args.batch_us)] if args.batch_us else []
     else:
+        if args.batch_us:
+            sys.exit("run.py: --batch-us is for --client subgen")
         args.client_command = ["node", os.path.join(HERE, "client.js")]
+        args.client_tail = []
     args.counts = [int(c) for c in args.counts.split(",")]
     os.environ["LIVESYNC_BUILD_DIR"] = os.path.abspath(args.build)
     servers = {"livesync": Livesync, "nchan": NchanServer}

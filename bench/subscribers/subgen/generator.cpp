@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
+#include <ctime>
 #include <stdexcept>
 #include <system_error>
 
@@ -64,6 +65,7 @@ void Generator::run() {
         expire(now_ms());
         pump();
         next_command();
+        if (target_.batch_us > 0 && n < kMaxEvents && pending_.empty()) pause_for_batch();
     }
 }
 
@@ -170,6 +172,12 @@ void Generator::expire(double now) {
     for (int fd : pending_)
         if (by_fd_[fd]->deadline_ms() <= now) late.push_back(fd);
     for (int fd : late) drop(fd, true, "connect timeout");
+}
+
+void Generator::pause_for_batch() const {
+    timespec pause{0, static_cast<long>(target_.batch_us) * 1000};
+    while (nanosleep(&pause, &pause) != 0 && errno == EINTR) {
+    }
 }
 
 int Generator::wait_timeout_ms(double now) const {

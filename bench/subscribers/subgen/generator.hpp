@@ -39,6 +39,7 @@ class Generator {
     void drop(int fd, bool count_failure, const std::string& why);
     void expire(double now);
     int wait_timeout_ms(double now) const;
+    void pause_for_batch() const;
     void reply(const nlohmann::json& answer);
 
     Target target_;

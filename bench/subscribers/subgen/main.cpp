@@ -1,4 +1,4 @@
-// livesync-subgen PORT ws|sse ORIGIN LOCAL_ADDRESS hello|upgrade
+// livesync-subgen PORT ws|sse ORIGIN LOCAL_ADDRESS hello|upgrade [BATCH_US]
 //
 // Many idle subscribers in one thread, a drop-in for bench/subscribers/client.js (same arguments,
 // same stdin/stdout protocol; see README.md), so the fan-out benchmark's clients cost a fraction
@@ -17,7 +17,9 @@
 namespace {
 
 int usage() {
-    std::fprintf(stderr, "usage: livesync-subgen PORT ws|sse ORIGIN LOCAL_ADDRESS hello|upgrade\n");
+    std::fprintf(
+        stderr,
+        "usage: livesync-subgen PORT ws|sse ORIGIN LOCAL_ADDRESS hello|upgrade [BATCH_US]\n");
     return 2;
 }
 
@@ -25,7 +27,7 @@ int usage() {
 
 int main(int argc, char** argv) {
     using namespace livesync::subgen;
-    if (argc != 6) return usage();
+    if (argc != 6 && argc != 7) return usage();
     Target target;
     target.port = std::atoi(argv[1]);
     std::string_view transport = argv[2], ready_on = argv[5];
@@ -35,6 +37,10 @@ int main(int argc, char** argv) {
     target.transport = transport == "ws" ? Transport::ws : Transport::sse;
     target.ready_on = ready_on == "hello" ? ReadyOn::hello : ReadyOn::upgrade;
     target.origin = argv[3];
+    if (argc == 7) {
+        target.batch_us = std::atoi(argv[6]);
+        if (target.batch_us < 0 || target.batch_us > 100000) return usage();
+    }
     target.local.sin_family = AF_INET;
     target.remote.sin_family = AF_INET;
     target.remote.sin_port = htons(static_cast<std::uint16_t>(target.port));

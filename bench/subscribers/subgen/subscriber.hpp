@@ -27,6 +27,9 @@ struct Target {
     ReadyOn ready_on = ReadyOn::hello;
     sockaddr_in local{};
     sockaddr_in remote{};
+    // When > 0, the loop sleeps this long between rounds that found fewer events than it can
+    // take, so a stream of messages is read in batches instead of one wake-up each (see README).
+    int batch_us = 0;
 };
 
 class Subscriber {
