@@ -2,7 +2,7 @@
 // browser tab showing it, over 20 isolated edits (one every 1.2 s, beyond the client's 500 ms
 // throttle window), first alone and then with 1,000 other WebSocket subscribers connected.
 //
-//   LIVESYNC_BUILD_DIR=build [LIVESYNC_CROWD=subgen|node] \
+//   LIVESYNC_BUILD_DIR=build [LIVESYNC_CROWD=subgen|node] [LIVESYNC_CROWD_BATCH_US=1000] \
 //     node bench/freshness/run.js [edits] [subscribers]
 //
 // The other subscribers (the crowd) are held by livesync-subgen from the build directory when it
@@ -30,6 +30,8 @@ const EDITS = Number(process.argv[2] ?? 20);
 const SUBSCRIBERS = Number(process.argv[3] ?? 1000);
 const SUBGEN = path.resolve(BUILD_DIR, 'bench', 'subscribers', 'subgen', 'livesync-subgen');
 const CROWD = process.env.LIVESYNC_CROWD ?? (fs.existsSync(SUBGEN) ? 'subgen' : 'node');
+// The crowd reads in batches this many µs apart (livesync-subgen's BATCH_US; 0: one wake-up per message).
+const CROWD_BATCH_US = Number(process.env.LIVESYNC_CROWD_BATCH_US ?? 0);
 if (CROWD !== 'subgen' && CROWD !== 'node') throw new Error(`LIVESYNC_CROWD=${CROWD}: subgen or node`);
 if (CROWD === 'subgen' && !fs.existsSync(SUBGEN)) throw new Error(`${SUBGEN} is missing (cmake --build … --target livesync-subgen, or LIVESYNC_CROWD=node)`);
 const now = () => performance.timeOrigin + performance.now();
@@ -172,13 +174,13 @@ try {
   const t = Date.now();
   let connected;
   if (CROWD === 'subgen') {
-    crowd = await openGenerator(SUBGEN, SUBSCRIBERS, stack.port, stack.origin);
+    crowd = await openGenerator(SUBGEN, SUBSCRIBERS, stack.port, stack.origin, { batchUs: CROWD_BATCH_US });
     connected = crowd.length;
   } else {
     subs = await openSubscribers(SUBSCRIBERS, stack.port, stack.origin);
     connected = subs.length;
   }
-  console.log(`${connected} subscribers connected in ${Date.now() - t} ms, held by ${CROWD === 'subgen' ? SUBGEN : 'this node process'}`);
+  console.log(`${connected} subscribers connected in ${Date.now() - t} ms, held by ${CROWD === 'subgen' ? SUBGEN : 'this node process'}${CROWD_BATCH_US ? `, reading in batches ${CROWD_BATCH_US} µs apart` : ''}`);
   await sleep(1000);
   const before = crowd ? (await crowd.counts()).received : subs.reduce((n, s) => n + s.messages, 0);
   const crowded = report(`with ${SUBSCRIBERS} subscribers`, await round(stack, tab2, p.id, 'crowd'));

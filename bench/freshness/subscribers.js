@@ -118,8 +118,9 @@ export async function openSubscribers(n, port, origin, batch = 100) {
  * cores. Resolves once `n` are open (ready at their hello), driven over the generator's stdin
  * protocol (bench/subscribers/subgen/README.md).
  */
-export async function openGenerator(binary, n, port, origin, { localAddress = '127.0.0.1', parallel = 100 } = {}) {
-  const proc = spawn(binary, [String(port), 'ws', origin, localAddress, 'hello'], { stdio: ['pipe', 'pipe', 'inherit'] });
+export async function openGenerator(binary, n, port, origin, { localAddress = '127.0.0.1', parallel = 100, batchUs = 0 } = {}) {
+  const args = [String(port), 'ws', origin, localAddress, 'hello', ...(batchUs ? [String(batchUs)] : [])];
+  const proc = spawn(binary, args, { stdio: ['pipe', 'pipe', 'inherit'] });
   const lines = readline.createInterface({ input: proc.stdout });
   const answers = [];
   const waiting = [];
