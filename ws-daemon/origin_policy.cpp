@@ -4,15 +4,10 @@
 #include <cctype>
 #include <charconv>
 
+#include "ascii.hpp"
+
 namespace livesync::wsd {
 namespace {
-
-std::string lower(std::string_view s) {
-    std::string out(s);
-    std::transform(out.begin(), out.end(), out.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return out;
-}
 
 bool valid_host(std::string_view host) {
     if (host.empty() || host.size() > 253) return false;
@@ -31,7 +26,7 @@ std::optional<Origin> parse_origin(std::string_view text) {
     auto sep = text.find("://");
     if (sep == std::string_view::npos) return std::nullopt;
     Origin o;
-    o.scheme = lower(text.substr(0, sep));
+    o.scheme = ascii_lower(text.substr(0, sep));
     if (o.scheme == "https")
         o.port = 443;
     else if (o.scheme == "http")
@@ -56,7 +51,7 @@ std::optional<Origin> parse_origin(std::string_view text) {
         o.port = n;
     }
     if (!valid_host(host)) return std::nullopt;
-    o.host = lower(host);
+    o.host = ascii_lower(host);
     return o;
 }
 
@@ -83,7 +78,7 @@ Verdict OriginPolicy::check_upgrade(std::optional<std::string_view> origin) cons
 Verdict OriginPolicy::check_event_stream(std::optional<std::string_view> origin,
                                          std::optional<std::string_view> sec_fetch_site) const {
     if (sec_fetch_site) {
-        std::string site = lower(*sec_fetch_site);
+        std::string site = ascii_lower(*sec_fetch_site);
         if (site == "cross-site" || site == "same-site") return Verdict::cross_site;
     }
     if (origin && !is_own(*origin)) return Verdict::foreign_origin;

@@ -4,16 +4,10 @@
 #include <charconv>
 
 #include "api_error.hpp"
+#include "ascii.hpp"
 
 namespace livesync::http {
 namespace {
-
-std::string lower(std::string_view s) {
-    std::string out(s);
-    std::transform(out.begin(), out.end(), out.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return out;
-}
 
 std::string_view trim(std::string_view s) {
     while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -40,7 +34,7 @@ bool any_tag(std::string_view header, Visit visit) {
 
 void require_same_origin(const Request& request, const std::vector<std::string>& origins) {
     if (auto site = request.header("sec-fetch-site")) {
-        std::string s = lower(*site);
+        std::string s = ascii_lower(*site);
         if (s == "cross-site" || s == "same-site")
             throw ApiError(ErrorKind::forbidden_origin,
                            "cross-site requests may not change data (Sec-Fetch-Site: " + s + ")");
@@ -54,7 +48,7 @@ void require_same_origin(const Request& request, const std::vector<std::string>&
 
 void require_content_type(const Request& request, std::string_view media_type) {
     auto type = request.header("content-type");
-    std::string base = type ? lower(trim(type->substr(0, type->find(';')))) : std::string();
+    std::string base = type ? ascii_lower(trim(type->substr(0, type->find(';')))) : std::string();
     if (base != media_type)
         throw ApiError(ErrorKind::unsupported_media_type,
                        "expected Content-Type " + std::string(media_type) +

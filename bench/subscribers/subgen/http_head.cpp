@@ -3,21 +3,11 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
-#include <algorithm>
-#include <cctype>
 #include <stdexcept>
 
+#include "ascii.hpp"
+
 namespace livesync::subgen {
-namespace {
-
-std::string lower(std::string_view s) {
-    std::string out(s);
-    std::transform(out.begin(), out.end(), out.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return out;
-}
-
-}  // namespace
 
 std::string ws_request(int port, std::string_view origin) {
     unsigned char key[16];
@@ -47,7 +37,7 @@ std::optional<ResponseHead> parse_head(std::string_view bytes) {
     while (eol != std::string_view::npos) {
         lines.remove_prefix(eol + 2);
         eol = lines.find("\r\n");
-        std::string line = lower(lines.substr(0, eol));
+        std::string line = ascii_lower(lines.substr(0, eol));
         if (line.starts_with("transfer-encoding:") && line.find("chunked") != std::string::npos)
             head.chunked = true;
     }
