@@ -32,6 +32,9 @@ const SUBGEN = path.resolve(BUILD_DIR, 'bench', 'subscribers', 'subgen', 'livesy
 const CROWD = process.env.LIVESYNC_CROWD ?? (fs.existsSync(SUBGEN) ? 'subgen' : 'node');
 // The crowd reads in batches this many µs apart (livesync-subgen's BATCH_US; 0: one wake-up per message).
 const CROWD_BATCH_US = Number(process.env.LIVESYNC_CROWD_BATCH_US ?? 0);
+if (!Number.isInteger(CROWD_BATCH_US) || CROWD_BATCH_US < 0 || CROWD_BATCH_US > 100000) {
+  throw new Error(`LIVESYNC_CROWD_BATCH_US=${process.env.LIVESYNC_CROWD_BATCH_US}: an integer from 0 to 100000 (µs)`);
+}
 if (CROWD !== 'subgen' && CROWD !== 'node') throw new Error(`LIVESYNC_CROWD=${CROWD}: subgen or node`);
 if (CROWD === 'subgen' && !fs.existsSync(SUBGEN)) throw new Error(`${SUBGEN} is missing (cmake --build … --target livesync-subgen, or LIVESYNC_CROWD=node)`);
 const now = () => performance.timeOrigin + performance.now();

@@ -318,6 +318,8 @@ def main():
                          "message (adds up to that much to each latency)")
     ap.add_argument("--json", help="also write every figure to this file")
     args = ap.parse_args()
+    if not 0 <= args.batch_us <= 100000:
+        sys.exit("run.py: --batch-us takes 0 to 100000 (µs)")
     if args.client == "subgen":
         binary = subgen_path(args.build)
         if not os.access(binary, os.X_OK):

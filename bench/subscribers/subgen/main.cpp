@@ -6,15 +6,25 @@
 #include <arpa/inet.h>
 #include <signal.h>
 
+#include <charconv>
 #include <cstdio>
-#include <cstdlib>
 #include <exception>
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "generator.hpp"
 
 namespace {
+
+// The whole argument as a decimal in [lo, hi], or nothing ("8443x" and "" are not numbers).
+std::optional<int> parse_int(std::string_view text, int lo, int hi) {
+    int value = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (ec != std::errc() || end != text.data() + text.size() || value < lo || value > hi)
+        return std::nullopt;
+    return value;
+}
 
 int usage() {
     std::fprintf(
@@ -29,17 +39,19 @@ int main(int argc, char** argv) {
     using namespace livesync::subgen;
     if (argc != 6 && argc != 7) return usage();
     Target target;
-    target.port = std::atoi(argv[1]);
+    auto port = parse_int(argv[1], 1, 65535);
+    if (!port) return usage();
+    target.port = *port;
     std::string_view transport = argv[2], ready_on = argv[5];
-    if (target.port <= 0 || target.port > 65535) return usage();
     if (transport != "ws" && transport != "sse") return usage();
     if (ready_on != "hello" && ready_on != "upgrade") return usage();
     target.transport = transport == "ws" ? Transport::ws : Transport::sse;
     target.ready_on = ready_on == "hello" ? ReadyOn::hello : ReadyOn::upgrade;
     target.origin = argv[3];
     if (argc == 7) {
-        target.batch_us = std::atoi(argv[6]);
-        if (target.batch_us < 0 || target.batch_us > 100000) return usage();
+        auto batch_us = parse_int(argv[6], 0, 100000);
+        if (!batch_us) return usage();
+        target.batch_us = *batch_us;
     }
     target.local.sin_family = AF_INET;
     target.remote.sin_family = AF_INET;
