@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
+#include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -75,7 +76,10 @@ Daemon::Daemon(const Config& config)
       policy_(config.origins, config.allow_missing_origin_ws),
       source_(config.database),
       coalescer_(config.coalesce_ms),
-      random_(std::random_device{}()) {
+      random_(std::random_device{}()),
+      wave_timer_fd_(::timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC)),
+      wave_(SessionSlots::kSlots, wave_timer_fd_.get(),
+            [this](std::size_t slot) { return write_slot(slot); }) {
     if (!policy_.invalid().empty())
         throw std::runtime_error("origins: '" + policy_.invalid().front() +
                                  "' is not an origin (expected scheme://host[:port])");
@@ -88,6 +92,7 @@ Daemon::Daemon(const Config& config)
     sigaddset(&set, SIGINT);
     sigterm_fd_ = Fd(::signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC));
     if (!sigterm_fd_) throw std::system_error(errno, std::generic_category(), "signalfd");
+    if (!wave_timer_fd_) throw std::system_error(errno, std::generic_category(), "timerfd_create");
 
     if (auto r = source_.read()) revs_ = *r;
     metrics_.revisions = revs_;
@@ -139,7 +144,7 @@ Daemon::Daemon(const Config& config)
                                  "libwebsockets-evlib-ev, installed?)");
 
     lws_vhost* vhost = lws_get_vhost_by_name(context_.get(), "default");
-    for (Fd* fd : {&signal_fd_, &sigterm_fd_}) {
+    for (Fd* fd : {&signal_fd_, &sigterm_fd_, &wave_timer_fd_}) {
         lws_sock_file_fd_type desc;
         desc.filefd = fd->get();
         if (!lws_adopt_descriptor_vhost(vhost, LWS_ADOPT_RAW_FILE_DESC, desc, "livesync-intake",
@@ -148,6 +153,7 @@ Daemon::Daemon(const Config& config)
     }
     signal_raw_ = signal_fd_.release();
     sigterm_raw_ = sigterm_fd_.release();
+    wave_timer_raw_ = wave_timer_fd_.release();
 
     safety_timer_.owner = coalesce_timer_.owner = heartbeat_timer_.owner = drain_timer_.owner =
         this;
@@ -260,6 +266,8 @@ int Daemon::on_http_request(lws* wsi, Session* s, const char* path) {
         return respond(wsi, 404, "not_found", "no such endpoint");
     }
     if (p == "/metrics") {
+        metrics_.fanout_waits = wave_.waits();
+        metrics_.fanout_timeouts = wave_.timeouts();
         std::string body = render_prometheus(metrics_);
         std::vector<unsigned char> buf(LWS_PRE + 512 + body.size());
         unsigned char* start = buf.data() + LWS_PRE;
@@ -351,6 +359,7 @@ void Daemon::on_closed(Session* s) {
     --metrics_.open[static_cast<std::size_t>(s->kind == SessionKind::ws ? Transport::ws
                                                                         : Transport::sse)];
     slots_.remove(s);
+    wave_.forget(lws_get_socket_fd(s->wsi));
     s->kind = SessionKind::none;
     if (draining_ && slots_.count() == 0) stop_ = true;
 }
@@ -511,6 +520,10 @@ int Daemon::respond(lws* wsi, unsigned status, const char* code, const char* mes
 // --- intake, coalescing, announcing -------------------------------------------------------
 
 void Daemon::on_intake_readable(int fd) {
+    if (fd == wave_timer_raw_) {
+        wave_.on_timer();
+        return;
+    }
     if (fd == sigterm_raw_) {
         signalfd_siginfo info{};
         while (::read(fd, &info, sizeof info) == static_cast<ssize_t>(sizeof info)) {
@@ -570,11 +583,21 @@ void Daemon::announce(const std::vector<Change>& changes) {
         bits |= static_cast<std::uint8_t>(1u << i);
     }
     if (draining_) return;
-    slots_.for_each([this, bits](Session* s) {
+    slots_.for_each([bits](Session* s) {
         s->merged |= s->pending & bits;
         s->pending |= bits;
-        send_now(s);
     });
+    wave_.start();
+}
+
+int Daemon::write_slot(std::size_t slot) {
+    int last = -1;
+    slots_.for_each_in(slot, [this, &last](Session* s) {
+        if (!(s->pending & (kPendingEntities | kPendingCatchUp))) return;
+        send_now(s);
+        last = lws_get_socket_fd(s->wsi);
+    });
+    return last;
 }
 
 void Daemon::arm_coalesce_timer() {

@@ -1,10 +1,10 @@
 // The live-event daemon: one libwebsockets context on one thread, serving
 //   /ws      WebSocket subscribers        /events  Server-Sent Events subscribers
 //   /metrics Prometheus counters (local-only: nginx proxies just /ws and /events)
-// and, adopted into the same event loop, the signal datagram socket and a signalfd for
-// SIGTERM/SIGINT. Data flows one way: datagram → intake (revision read, diff) → coalescer →
-// announce (set pending bits, and write the frame at once where lws holds nothing unsent) →
-// WRITEABLE callbacks for the rest → one frame each.
+// and, adopted into the same event loop, the signal datagram socket, a signalfd for
+// SIGTERM/SIGINT and the fan-out wave's timerfd. Data flows one way: datagram → intake (revision
+// read, diff) → coalescer → announce (set pending bits) → a fan-out wave writing the frames slot
+// by slot, at nginx's pace (fanout_wave.hpp) → WRITEABLE callbacks where lws still held bytes.
 #pragma once
 
 #include <array>
@@ -16,6 +16,7 @@
 #include "coalescer.hpp"
 #include "config.hpp"
 #include "ev_loop.hpp"
+#include "fanout_wave.hpp"
 #include "fd.hpp"
 #include "intake.hpp"
 #include "lws_context.hpp"
@@ -92,6 +93,9 @@ class Daemon {
     // subscriber that stops reading would be buffered without bound; it waits for WRITEABLE.
     // A failed write drops the connection (asynchronously: the caller may be iterating).
     void send_now(Session* s);
+    // The fan-out wave's writer: send_now() for every session of `slot` with an event due.
+    // Returns the descriptor of the last one, or -1.
+    int write_slot(std::size_t slot);
     // Writes the next refresh due on `s` into `out`, clears its bits and sets `rev` to its rev.
     std::size_t compose_refresh(Session* s, char* out, std::int64_t& rev);
 
@@ -108,10 +112,13 @@ class Daemon {
     std::mt19937 random_;
     bool draining_ = false;
     bool stop_ = false;
-    Fd signal_fd_;   // the datagram socket, until adopted by lws
-    Fd sigterm_fd_;  // signalfd for SIGTERM/SIGINT, until adopted by lws
+    Fd signal_fd_;      // the datagram socket, until adopted by lws
+    Fd sigterm_fd_;     // signalfd for SIGTERM/SIGINT, until adopted by lws
+    Fd wave_timer_fd_;  // the wave's timerfd, until adopted by lws
     int signal_raw_ = -1;
     int sigterm_raw_ = -1;
+    int wave_timer_raw_ = -1;
+    FanoutWave wave_;
     Timer coalesce_timer_{};
     Timer safety_timer_{};
     Timer heartbeat_timer_{};

@@ -66,6 +66,12 @@ std::string render_prometheus(const Metrics& m) {
                    m.events[static_cast<std::size_t>(entity_index(e))]);
     w.header("coalesced_total", "counter", "Changes merged into a trailing event.");
     w.value("coalesced_total", m.coalesced);
+    w.header("fanout_waits_total", "counter",
+             "Pauses of a fan-out until nginx had read the frames written before.");
+    w.value("fanout_waits_total", m.fanout_waits);
+    w.header("fanout_wait_timeouts_total", "counter",
+             "Fan-out pauses that ended because nginx had not read in time.");
+    w.value("fanout_wait_timeouts_total", m.fanout_timeouts);
     w.header("drops_total", "counter", "Subscribers dropped, by reason.");
     for (int d = 0; d < kDropCount; ++d)
         w.labelled("drops_total", "reason", kDropNames[d], m.drops[d]);

@@ -38,6 +38,8 @@ struct Metrics {
     std::uint64_t revision_read_failures = 0;
     std::array<std::uint64_t, kTableEntityCount> events{};  // announcements per entity
     std::uint64_t coalesced = 0;
+    std::uint64_t fanout_waits = 0;     // a wave paused until nginx had read its last slots
+    std::uint64_t fanout_timeouts = 0;  // ... and gave up waiting
     std::array<std::uint64_t, kDropCount> drops{};
     std::array<std::uint64_t, kRefusalCount> refusals{};
     Revisions revisions;

@@ -29,6 +29,11 @@ class SessionSlots {
     void for_each(F f) {
         for (auto& owner : slots_) visit(owner, f);
     }
+    // Calls f(Session*) for the sessions of one slot (0 ≤ slot < kSlots).
+    template <class F>
+    void for_each_in(std::size_t slot, F f) {
+        visit(slots_[slot], f);
+    }
     // Calls f(Session*) for the sessions of the slot whose turn it is, then moves to the next
     // slot: kSlots calls visit every session once.
     template <class F>

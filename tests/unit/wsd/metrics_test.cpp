@@ -9,6 +9,7 @@ TEST_CASE("metrics render as Prometheus text with HELP and TYPE lines") {
     m.open[0] = 3;
     m.open[1] = 2;
     m.signals_in = 17;
+    m.fanout_waits = 6;
     m.refused(Refusal::origin) = 4;
     m.dropped(Drop::stalled) = 1;
     m.revisions = {9, 9, 5, 1};
@@ -17,6 +18,9 @@ TEST_CASE("metrics render as Prometheus text with HELP and TYPE lines") {
     CHECK_THAT(text, Catch::Contains("livesync_wsd_connections{transport=\"ws\"} 3\n"));
     CHECK_THAT(text, Catch::Contains("livesync_wsd_connections{transport=\"sse\"} 2\n"));
     CHECK_THAT(text, Catch::Contains("livesync_wsd_signals_received_total 17\n"));
+    CHECK_THAT(text, Catch::Contains("# TYPE livesync_wsd_fanout_waits_total counter\n"));
+    CHECK_THAT(text, Catch::Contains("livesync_wsd_fanout_waits_total 6\n"));
+    CHECK_THAT(text, Catch::Contains("livesync_wsd_fanout_wait_timeouts_total 0\n"));
     CHECK_THAT(text, Catch::Contains("livesync_wsd_refusals_total{reason=\"origin\"} 4\n"));
     CHECK_THAT(text, Catch::Contains("livesync_wsd_drops_total{reason=\"stalled\"} 1\n"));
     CHECK_THAT(text, Catch::Contains("livesync_wsd_revision{entity=\"solutions\"} 5\n"));
