@@ -126,6 +126,11 @@ class Livesync:
         return {"daemon": proccpu.cpu_s(self.stack.procs["wsd"].pid),
                 "nginx": sum(map(proccpu.cpu_s, procmem.children(self.nginx_master)))}
 
+    def pacing(self):
+        """The daemon's fan-out pauses so far (docs/daemon.md, "Paced fan-out")."""
+        m = self.stack.daemon_metrics()
+        return {"waits": m["fanout_waits_total"], "timeouts": m["fanout_wait_timeouts_total"]}
+
     def memory(self):
         m = procmem.nginx_memory(self.nginx_master)
         m["daemon_rss"] = procmem.rss_kib(self.stack.procs["wsd"].pid)
@@ -216,6 +221,7 @@ def measure(server, clients, n, base, args):
     server.api.reconnect()
     cpu0 = server.cpu()
     clients_cpu0 = clients.cpu()
+    pacing0 = server.pacing() if hasattr(server, "pacing") else None
     sent = []
     for i in range(args.triggers):
         t0, rev, detail = server.trigger(f"fan-out {server.name} {n} {i}")
@@ -227,6 +233,8 @@ def measure(server, clients, n, base, args):
     cpu_ms["clients"] = round((clients.cpu() - clients_cpu0) * 1000 / args.triggers, 1)
     arrivals = clients.dump()
     mem = server.memory()
+    pacing = ({k: v - pacing0[k] for k, v in server.pacing().items()}
+              if pacing0 is not None else None)
     latencies = []
     last = []  # per trigger: when its last subscriber had it
     for t0, rev, _ in sent:
@@ -243,7 +251,7 @@ def measure(server, clients, n, base, args):
         "p99": pct(latencies, 99) if latencies else None,
         "max": max(latencies) if latencies else None, "last_per_trigger": last,
         "kib_per_conn": per_conn, "memory": mem, "base": base, "trigger_p50": details,
-        "trigger_max": slowest, "cpu_ms_per_trigger": cpu_ms,
+        "trigger_max": slowest, "cpu_ms_per_trigger": cpu_ms, "fanout_pauses": pacing,
     }
 
 
@@ -294,6 +302,7 @@ def print_row(r):
           f"trigger p50 {r['trigger_p50']} max {r['trigger_max']} | "
           f"last per trigger {r['last_per_trigger']} | "
           f"nginx worker fds {r['nginx_worker_fds']}"
+          + (f" | fan-out pauses {r['fanout_pauses']}" if r.get("fanout_pauses") else "")
           + (f" | errors {r['errors']}" if r["errors"] else ""), flush=True)
 
 
