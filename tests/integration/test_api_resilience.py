@@ -1,4 +1,5 @@
-"""The pool under trouble, over the real stack: a worker SIGKILLed mid-load, a database locked by
+"""The pool under trouble, over the real stack: a worker SIGKILLed mid-load or in the middle of a
+streamed CSV export, a database locked by
 another process, a full disk (also under concurrent writers, whose writes are group-committed),
 many writers at once, SIGTERM with requests in flight, SIGHUP re-exec. Each test has its
 own stack; every check is on real data (the API and the SQLite file itself)."""
@@ -12,7 +13,8 @@ import threading
 import time
 import unittest
 
-from api_client import process_start_time, sanitizer_reports, sqlite_rows, worker_pids
+from api_client import (process_start_time, sanitizer_reports, sqlite_rows, tls_socket,
+                        worker_pids)
 from livesync_stack import Stack
 
 
@@ -145,6 +147,64 @@ class WorkerKilled(ResilienceCase):
         self.assertGreaterEqual(global_rev, max(r[3] for r in rows.values()))
         self.assertEqual(s.request("GET", "/api/revisions").json()["rev"], global_rev)
         self.assertEqual(s.request("POST", "/api/projects", json={"name": "after"}).status, 201)
+
+
+class ExportCutShort(ResilienceCase):
+    DESCRIPTION = "d" * 3000
+    ROWS_PER_IMPORT = 8000
+    IMPORTS = 2  # about 48 MB of export: far longer to stream than the test takes to react
+
+    def read_to_eof(self, sock, got):
+        sock.settimeout(30)
+        while True:
+            try:
+                chunk = sock.recv(1 << 16)
+            except (ConnectionResetError, OSError):
+                break
+            if not chunk:
+                break
+            got += chunk
+        return got
+
+    def test_a_worker_killed_mid_export_fails_the_download_instead_of_ending_it(self):
+        s = self.start(workers=1)
+        master = s.procs["fcgi"].pid
+        p = s.request("POST", "/api/projects", json={"name": "export"}).json()
+        for _ in range(self.IMPORTS):
+            body = "project_id,name,description\r\n" + "".join(
+                f"{p['id']},Solution {i},{self.DESCRIPTION}\r\n"
+                for i in range(self.ROWS_PER_IMPORT))
+            r = s.request("POST", "/api/import/solutions", body=body, content_type="text/csv")
+            self.assertEqual(r.status, 200, r.body[:300])
+        rows = self.IMPORTS * self.ROWS_PER_IMPORT
+
+        sock = tls_socket(s.port, timeout=30)
+        self.addCleanup(sock.close)
+        sock.sendall(b"GET /api/export/solutions.csv HTTP/1.1\r\nHost: localhost\r\n"
+                     b"Connection: close\r\n\r\n")
+        got = sock.recv(1 << 16)
+        self.assertTrue(got.startswith(b"HTTP/1.1 200"), got[:200])
+        # The download has begun: freeze the worker where it is, then kill it.
+        victims = worker_pids(master)
+        for pid in victims:
+            os.kill(pid, signal.SIGSTOP)
+        for pid in victims:
+            os.kill(pid, signal.SIGKILL)
+        got = self.read_to_eof(sock, got)
+        head, _, body = got.partition(b"\r\n\r\n")
+        self.assertIn(b"transfer-encoding: chunked", head.lower())
+        # A complete chunked body ends with the zero-size chunk; a cut one must not, so that
+        # browsers and curl report a failed download rather than save a partial file as whole.
+        self.assertFalse(body.endswith(b"\r\n0\r\n\r\n"), "a cut export ended as if complete")
+        self.assertLess(len(body), rows * len(self.DESCRIPTION))
+
+        # The master replaces the worker and the next export is whole.
+        wait_for(lambda: len(worker_pids(master)) == 1 and worker_pids(master) != victims,
+                 what="a replacement worker")
+        r = s.request("GET", "/api/export/solutions.csv", timeout=60)
+        self.assertEqual(r.status, 200)
+        self.assertEqual(r.body.count(self.DESCRIPTION.encode()), rows)
+        self.assertTrue(r.body.endswith(b"\r\n"))
 
 
 class LockedDatabase(ResilienceCase):
