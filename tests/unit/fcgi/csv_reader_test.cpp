@@ -38,7 +38,8 @@ TEST_CASE("reader: plain LF and CRLF records give the same fields") {
 }
 
 TEST_CASE("reader: quoted fields keep commas, doubled quotes and line breaks") {
-    Parsed p = parse("name,description\n\"a,b\",\"say \"\"hi\"\"\"\n\"x\",\"line1\r\nline2\nline3\"\nlast,z\n");
+    Parsed p = parse(
+        "name,description\n\"a,b\",\"say \"\"hi\"\"\"\n\"x\",\"line1\r\nline2\nline3\"\nlast,z\n");
     REQUIRE_FALSE(p.error);
     CHECK(p.rows == Rows{{"name", "description"},
                          {"a,b", "say \"hi\""},
