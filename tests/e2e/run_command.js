@@ -14,7 +14,7 @@ process.on('exit', () => {
   for (const run of started) run.killAllSync();
 });
 
-/** Every process on the machine: { pid, comm, ppid, pgrp, sid }, from /proc/PID/stat. */
+/** Every process on the machine: { pid, comm, state, ppid, pgrp, sid }, from /proc/PID/stat. */
 export function processes() {
   const out = [];
   for (const entry of fs.readdirSync('/proc')) {
@@ -27,8 +27,8 @@ export function processes() {
     }
     // "pid (comm) state ppid pgrp session ..."; comm may hold spaces and parentheses.
     const close = stat.lastIndexOf(')');
-    const [, ppid, pgrp, sid] = stat.slice(close + 2).split(' ');
-    out.push({ pid: Number(entry), comm: stat.slice(stat.indexOf('(') + 1, close), ppid: Number(ppid),
+    const [state, ppid, pgrp, sid] = stat.slice(close + 2).split(' ');
+    out.push({ pid: Number(entry), comm: stat.slice(stat.indexOf('(') + 1, close), state, ppid: Number(ppid),
       pgrp: Number(pgrp), sid: Number(sid) });
   }
   return out;
@@ -77,7 +77,7 @@ export class RunCommand {
 
   /** The pid of the part named name (a direct child of the run command), or undefined. */
   part(name) {
-    return processes().find((p) => p.ppid === this.child.pid && p.comm === name)?.pid;
+    return processes().find((p) => p.ppid === this.child.pid && p.comm === name && p.state !== 'Z')?.pid;
   }
 
   /** Resolves the pid of the part named name once it runs, and is not `not`. */
@@ -95,9 +95,12 @@ export class RunCommand {
     }
   }
 
-  /** Processes left of the run command: its process group and the sessions of its parts. */
+  /**
+   * Live processes of the run command: its process group and the sessions of its parts. (Not
+   * zombies: an orphan's is reaped by init, which in a container may never do it.)
+   */
   leftovers() {
-    return processes().filter((p) => p.pgrp === this.child.pid || this.sessions.has(p.sid));
+    return processes().filter((p) => p.state !== 'Z' && (p.pgrp === this.child.pid || this.sessions.has(p.sid)));
   }
 
   tail() {
