@@ -75,6 +75,7 @@ Daemon::Daemon(const Config& config)
     : config_(config),
       source_(config.database),
       coalescer_(config.coalesce_ms),
+      gate_(config.safety_tick_ms),
       random_(std::random_device{}()),
       wave_timer_fd_(::timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC)),
       wave_(SessionSlots::kSlots, wave_timer_fd_.get(),
@@ -149,8 +150,8 @@ Daemon::Daemon(const Config& config)
     sigterm_raw_ = sigterm_fd_.release();
     wave_timer_raw_ = wave_timer_fd_.release();
 
-    safety_timer_.owner = coalesce_timer_.owner = heartbeat_timer_.owner = drain_timer_.owner =
-        this;
+    safety_timer_.owner = gate_timer_.owner = coalesce_timer_.owner = heartbeat_timer_.owner =
+        drain_timer_.owner = this;
     schedule(safety_timer_, &Daemon::on_safety_tick, config_.safety_tick_ms);
     schedule(heartbeat_timer_, &Daemon::on_heartbeat_tick, heartbeat_tick_ms());
 
@@ -538,33 +539,32 @@ void Daemon::on_intake_readable(int fd) {
     DrainResult r = drain_signals(fd, ledger_);
     metrics_.signals_in += r.ok;
     metrics_.signals_malformed += r.malformed;
-    refresh_revisions(Trigger::datagram);
+    refresh_revisions();
 }
 
-void Daemon::refresh_revisions(Trigger trigger) {
+void Daemon::refresh_revisions() {
     ++metrics_.revision_reads;
     auto r = source_.read();
     if (!r) {
         ++metrics_.revision_read_failures;
         return;
     }
-    if (*r == revs_) {
-        tick_deferred_ = false;
-        return;
+    std::int64_t now = now_ms();
+    switch (gate_.on_read(*r != revs_, ledger_.covers(revs_, *r), now)) {
+        case AttributionGate::Verdict::unchanged:
+            return;
+        case AttributionGate::Verdict::wait:
+            // Each datagram re-reads; this timer announces the read if they never come.
+            schedule(gate_timer_, &Daemon::on_gate_deadline,
+                     std::max<std::int64_t>(0, *gate_.deadline() - now));
+            return;
+        case AttributionGate::Verdict::announce:
+            break;
     }
-    // A tick can read a commit whose datagram is still on its way (a batch of the group commit
-    // sends its datagrams after its COMMIT). Announced now, the change would carry no origin and
-    // the tab that made it would refetch its own edit; so an unexplained change waits one more
-    // tick, by when its datagram, if there is one, has announced it.
-    if (trigger == Trigger::safety_tick && !tick_deferred_ && !ledger_.covers(revs_, *r)) {
-        tick_deferred_ = true;
-        return;
-    }
-    tick_deferred_ = false;
     std::vector<Change> changes = ledger_.diff(revs_, *r);
     revs_ = *r;
     metrics_.revisions = revs_;
-    announce(coalescer_.on_changes(changes, now_ms()));
+    announce(coalescer_.on_changes(changes, now));
     metrics_.coalesced = coalescer_.coalesced();
     arm_coalesce_timer();
 }
@@ -614,8 +614,12 @@ void Daemon::on_coalesce_timer(lws_sorted_usec_list_t* sul) {
 
 void Daemon::on_safety_tick(lws_sorted_usec_list_t* sul) {
     Daemon* d = reinterpret_cast<Timer*>(sul)->owner;
-    d->refresh_revisions(Trigger::safety_tick);
+    d->refresh_revisions();
     d->schedule(d->safety_timer_, &Daemon::on_safety_tick, d->config_.safety_tick_ms);
+}
+
+void Daemon::on_gate_deadline(lws_sorted_usec_list_t* sul) {
+    reinterpret_cast<Timer*>(sul)->owner->refresh_revisions();
 }
 
 void Daemon::on_heartbeat_tick(lws_sorted_usec_list_t* sul) {

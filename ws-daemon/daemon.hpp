@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "attribution_gate.hpp"
 #include "coalescer.hpp"
 #include "config.hpp"
 #include "ev_loop.hpp"
@@ -67,9 +68,8 @@ class Daemon {
     void on_intake_readable(int fd);
 
     // Intake → coalescer → announce.
-    enum class Trigger { datagram, safety_tick };
-    // Re-reads the revision table and announces what moved.
-    void refresh_revisions(Trigger trigger);
+    // Re-reads the revision table and announces what moved, unless gate_ holds it.
+    void refresh_revisions();
     void announce(const std::vector<Change>& changes);
     void arm_coalesce_timer();
 
@@ -77,6 +77,7 @@ class Daemon {
     void schedule(Timer& t, void (*cb)(lws_sorted_usec_list_t*), std::int64_t delay_ms);
     static void on_coalesce_timer(lws_sorted_usec_list_t* sul);
     static void on_safety_tick(lws_sorted_usec_list_t* sul);
+    static void on_gate_deadline(lws_sorted_usec_list_t* sul);
     static void on_heartbeat_tick(lws_sorted_usec_list_t* sul);
     static void on_drain_deadline(lws_sorted_usec_list_t* sul);
 
@@ -105,7 +106,7 @@ class Daemon {
     Coalescer coalescer_;
     Metrics metrics_;
     Revisions revs_;
-    bool tick_deferred_ = false;  // the last safety tick saw an unexplained change and waited
+    AttributionGate gate_;
     std::array<Announced, kTableEntityCount> announced_;
     SessionSlots slots_;  // every linked session
     std::mt19937 random_;
@@ -120,6 +121,7 @@ class Daemon {
     FanoutWave wave_;
     Timer coalesce_timer_{};
     Timer safety_timer_{};
+    Timer gate_timer_{};
     Timer heartbeat_timer_{};
     Timer drain_timer_{};
     std::array<lws_protocols, 3> protocols_{};
