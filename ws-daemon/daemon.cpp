@@ -365,7 +365,7 @@ void Daemon::link(lws* wsi, Session* s, SessionKind kind, std::uint8_t pending) 
     s->wsi = wsi;
     s->kind = kind;
     s->pending = pending;
-    s->merged = 0;
+    s->mixed = 0;
     slots_.add(s);
     auto t = static_cast<std::size_t>(kind == SessionKind::ws ? Transport::ws : Transport::sse);
     ++metrics_.open[t];
@@ -388,32 +388,26 @@ std::size_t Daemon::compose_refresh(Session* s, char* out, std::int64_t& rev) {
     std::span<char> buf(out, kMaxFrameBytes);
     if (s->pending & kPendingCatchUp) {
         s->pending &= static_cast<std::uint8_t>(~(kPendingCatchUp | kPendingEntities));
-        s->merged = 0;
+        s->mixed = 0;
         rev = revs_.global;
         return format_refresh(buf, Entity::all, rev, {});
     }
     std::uint8_t entities = s->pending & kPendingEntities;
     if (entities == kPendingEntities) {
-        rev = 0;
-        for (const auto& a : announced_) rev = std::max(rev, a.rev);
-        bool same = s->merged == 0 && !announced_[0].origin.empty() &&
-                    announced_[0].origin == announced_[1].origin &&
-                    announced_[0].origin == announced_[2].origin;
+        rev = announced_.all_rev();
+        std::string_view origin = announced_.all_origin(s->mixed);
         s->pending &= static_cast<std::uint8_t>(~kPendingEntities);
-        s->merged = 0;
-        return format_refresh(buf, Entity::all, rev,
-                              same ? announced_[0].origin : std::string_view());
+        s->mixed = 0;
+        return format_refresh(buf, Entity::all, rev, origin);
     }
     for (Entity e : kTableEntities) {
         auto bit = static_cast<std::uint8_t>(1u << entity_index(e));
         if (!(entities & bit)) continue;
-        const Announced& a = announced_[static_cast<std::size_t>(entity_index(e))];
-        bool merged = s->merged & bit;
+        std::string_view origin = announced_.origin(e, s->mixed & bit);
         s->pending &= static_cast<std::uint8_t>(~bit);
-        s->merged &= static_cast<std::uint8_t>(~bit);
-        rev = a.rev;
-        return format_refresh(buf, e, a.rev,
-                              merged ? std::string_view() : std::string_view(a.origin));
+        s->mixed &= static_cast<std::uint8_t>(~bit);
+        rev = announced_.rev(e);
+        return format_refresh(buf, e, rev, origin);
     }
     return 0;
 }
@@ -571,18 +565,11 @@ void Daemon::refresh_revisions() {
 
 void Daemon::announce(const std::vector<Change>& changes) {
     if (changes.empty()) return;
-    std::uint8_t bits = 0;
-    for (const Change& c : changes) {
-        auto i = static_cast<std::size_t>(entity_index(c.entity));
-        announced_[i] = {c.rev, c.origin};
-        ++metrics_.events[i];
-        bits |= static_cast<std::uint8_t>(1u << i);
-    }
+    Announcements::Update update = announced_.record(changes);
+    for (const Change& c : changes)
+        ++metrics_.events[static_cast<std::size_t>(entity_index(c.entity))];
     if (draining_) return;
-    slots_.for_each([bits](Session* s) {
-        s->merged |= s->pending & bits;
-        s->pending |= bits;
-    });
+    slots_.for_each([update](Session* s) { update.add_to(s->pending, s->mixed); });
     wave_.start();
 }
 
@@ -648,7 +635,7 @@ void Daemon::begin_drain() {
     }
     slots_.for_each([](Session* s) {
         s->pending = kPendingReconnect;
-        s->merged = 0;
+        s->mixed = 0;
         lws_callback_on_writable(s->wsi);
     });
     schedule(drain_timer_, &Daemon::on_drain_deadline, kDrainFlushMs);

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "announcements.hpp"
 #include "attribution_gate.hpp"
 #include "coalescer.hpp"
 #include "config.hpp"
@@ -47,10 +48,6 @@ class Daemon {
     struct Timer {
         lws_sorted_usec_list_t sul;  // first member: the sul callback casts back to Timer
         Daemon* owner;
-    };
-    struct Announced {
-        std::int64_t rev = 0;
-        std::string origin;
     };
 
     static int http_callback(lws* wsi, lws_callback_reasons reason, void* user, void* in,
@@ -107,7 +104,7 @@ class Daemon {
     Metrics metrics_;
     Revisions revs_;
     AttributionGate gate_;
-    std::array<Announced, kTableEntityCount> announced_;
+    Announcements announced_;
     SessionSlots slots_;  // every linked session
     std::mt19937 random_;
     bool draining_ = false;
