@@ -192,7 +192,8 @@ test('outside edit, create and delete arrive as small deltas, in place, without 
     caret: document.activeElement.selectionStart,
   }));
   assert.deepEqual(after, { value: 'Half typed', name: 'name', caret: before.caret });
-  assert.equal(await formTop(), before.top, 'the form did not move on screen');
+  const moved = (await formTop()) - before.top;
+  assert.ok(Math.abs(moved) < 1, `the form did not move on screen (${moved} px)`);
   await input.pressSequentially('!');
   assert.equal(await input.inputValue(), 'Half typ!ed', 'typing continues where the caret was');
 
