@@ -126,7 +126,10 @@ export class CardList {
   }
 
   async loadFirst({ highlight }) {
-    const { body } = await this.ctx.api.get(this.url({ limit: this.pageSize, order: 'desc' }));
+    // Conditional (a 304 when unchanged) for the lists a view comes back to; not for searches,
+    // whose every spelling would stay in the API client's cache.
+    const url = this.url({ limit: this.pageSize, order: 'desc' });
+    const { body } = await this.ctx.api.get(url, { conditional: !this.filter.q });
     this.window.reset(body);
     syncList(this.list, this.window.rows, (r) => r.id, (row) => this.makeCard(row, highlight), this.cards);
     this.rendered();
