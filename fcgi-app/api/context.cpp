@@ -8,9 +8,18 @@ const std::string* ListCache::find(const Key& key, std::int64_t rev) const {
     return &it->second.second;
 }
 
-void ListCache::put(const Key& key, std::int64_t rev, std::string body) {
-    if (entries_.size() >= kMaxEntries && !entries_.count(key)) entries_.clear();
-    entries_[key] = {rev, std::move(body)};
+const std::string& ListCache::put(const Key& key, std::int64_t rev, std::string body) {
+    if (auto it = entries_.find(key); it != entries_.end()) {
+        bytes_ -= it->second.second.size();
+        entries_.erase(it);
+    }
+    if (entries_.size() >= kMaxEntries || bytes_ + body.size() > kMaxBytes) {
+        entries_.clear();
+        bytes_ = 0;
+    }
+    bytes_ += body.size();
+    auto& entry = entries_[key] = {rev, std::move(body)};
+    return entry.second;
 }
 
 void Context::announce(Entity entity, std::int64_t rev, const http::Request& request) {

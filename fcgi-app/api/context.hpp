@@ -15,17 +15,21 @@
 
 namespace livesync::api {
 
-// Serialized list bodies keyed by (entity, parent filter), valid while the entity's revision is
-// unchanged. Bounded: cleared when it grows past kMaxEntries.
+// Serialized list bodies keyed by (entity, canonical query), valid while the entity's revision
+// is unchanged: the pages that all ask the same `?since=` after one event cost one render per
+// request thread, not one each. Bounded: cleared when it grows past kMaxEntries or kMaxBytes.
 class ListCache {
   public:
-    using Key = std::pair<Entity, std::optional<std::int64_t>>;
+    using Key = std::pair<Entity, std::string>;
     const std::string* find(const Key& key, std::int64_t rev) const;
-    void put(const Key& key, std::int64_t rev, std::string body);
+    // Stores `body` and returns the stored copy.
+    const std::string& put(const Key& key, std::int64_t rev, std::string body);
 
   private:
     static constexpr size_t kMaxEntries = 256;
+    static constexpr size_t kMaxBytes = 64 << 20;
     std::map<Key, std::pair<std::int64_t, std::string>> entries_;
+    size_t bytes_ = 0;
 };
 
 struct Context {
