@@ -2,7 +2,7 @@
 // (newest first), scrolling loads more, search and the status filter ask the server, and outside
 // changes arrive as small `?since=` deltas patched in place without disturbing an open form.
 
-import { test, before } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Tab, sleep } from './browser.js';
 import { stackAndBrowser } from './fixture.js';
@@ -14,7 +14,11 @@ const TOTAL = 20000;
 const STATUSES = ['planned', 'active', 'on_hold', 'done'];
 const NEEDLE_EVERY = 1000; // every 1000th project has "Needle" in its name: 20 of them
 
-before(async () => {
+// Imported once, by the first test that needs it (the fixture's stack is up by then).
+let imported = null;
+const importOnce = () => (imported ??= importProjects());
+
+async function importProjects() {
   const lines = ['name,status,owner'];
   for (let i = 1; i <= TOTAL; i++) {
     const name = i % NEEDLE_EVERY === 0 ? `Needle ${i}` : `Bulk ${i}`;
@@ -31,10 +35,11 @@ before(async () => {
   await page.close();
   assert.equal(res.status, 200, JSON.stringify(res.body));
   assert.equal(res.body.created, TOTAL);
-});
+}
 
 /** Opens a tab on `path` that records every /api/projects response (query and body text). */
 async function openList(path = '/') {
+  await importOnce();
   const page = await env.browser.context.newPage();
   const tab = new Tab(page);
   tab.lists = [];
@@ -68,6 +73,7 @@ function assertNewestFirst(ids) {
 }
 
 test('the first page shows at once, newest first, and is a page, not 20,000 rows', async () => {
+  await importOnce();
   const top = (await env.stack.api('GET', '/api/projects?limit=1&order=desc')).items[0];
   const a = await openList('/');
   await a.page.locator('.list-projects .cards > li').nth(99).waitFor({ timeout: 10000 });
