@@ -151,7 +151,7 @@ export class ProjectView extends SubjectPage {
     this.list = new CardList(this.ctx, {
       kind: 'solutions',
       title: 'Solutions',
-      parent: { project_id: id },
+      parent: { project_id: Number(id) },
       card: () => ({ href: solutionHref, extras: [phaseToggles(this.ctx)] }),
       emptyText: 'No solutions in this project yet.',
     });
@@ -202,7 +202,7 @@ export class SolutionView extends SubjectPage {
     this.list = new CardList(this.ctx, {
       kind: 'subcomponents',
       title: 'Subcomponents',
-      parent: { solution_id: id },
+      parent: { solution_id: Number(id) },
       card: () => ({ extras: [checklist(this.ctx)] }),
       emptyText: 'No subcomponents in this solution yet.',
     });
