@@ -79,6 +79,22 @@ void apply_text(const json& body, const char* field, std::string& target, bool n
     target = value;
 }
 
+// What nlohmann's message says is wrong ("invalid string: ill-formed UTF-8 byte", "invalid
+// string: surrogate U+DC00..U+DFFF must follow U+D800..U+DBFF", …), without its prefix and
+// without the "last read" echo of the input, which may hold bytes that are not UTF-8.
+std::string parse_problem(std::string_view what) {
+    what = what.substr(0, what.find("; last read"));
+    if (auto id_end = what.find("] "); what.starts_with('[') && id_end != std::string_view::npos)
+        what.remove_prefix(id_end + 2);  // "[json.exception.parse_error.101] "
+    if (auto context_end = what.find(" - "); context_end != std::string_view::npos)
+        what.remove_prefix(context_end +
+                           3);  // "parse error at line 1, column 9: syntax error … - "
+    std::string out;
+    for (char c : what)
+        if (static_cast<unsigned char>(c) < 0x80) out += c;
+    return out;
+}
+
 }  // namespace
 
 json parse_object(const std::string& body) {
@@ -86,9 +102,17 @@ json parse_object(const std::string& body) {
     // would parse; a raw NUL is never valid JSON text.
     if (body.find('\0') != std::string::npos)
         throw ApiError(ErrorKind::bad_json, "the request body is not valid JSON (NUL byte)");
-    json value = json::parse(body, nullptr, false);
-    if (value.is_discarded())
-        throw ApiError(ErrorKind::bad_json, "the request body is not valid JSON (UTF-8)");
+    json value;
+    try {
+        value = json::parse(body);
+    } catch (const json::parse_error& e) {
+        throw ApiError(ErrorKind::bad_json,
+                       "the request body is not valid JSON: " + parse_problem(e.what()) +
+                           " (byte " + std::to_string(e.byte) + ")");
+    } catch (const json::exception& e) {  // out_of_range: a number beyond a double
+        throw ApiError(ErrorKind::bad_json,
+                       "the request body is not valid JSON: " + parse_problem(e.what()));
+    }
     if (!value.is_object())
         throw ApiError(ErrorKind::bad_json, "the request body must be a JSON object");
     return value;

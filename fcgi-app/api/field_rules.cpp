@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "fields/text.hpp"
 #include "store/rows.hpp"
 
 namespace livesync::api {
@@ -13,7 +14,8 @@ bool blank(std::string_view s) {
 }
 
 std::optional<std::string> check_required_text(std::string_view value, size_t max) {
-    size_t n = code_points(value);
+    if (auto problem = fields::check_text(value)) return problem;
+    size_t n = fields::code_points(value);
     if (n == 0 || n > max)
         return "must be 1 to " + std::to_string(max) + " characters (got " + std::to_string(n) +
                ")";
@@ -22,7 +24,8 @@ std::optional<std::string> check_required_text(std::string_view value, size_t ma
 }
 
 std::optional<std::string> check_optional_text(std::string_view value, size_t max) {
-    size_t n = code_points(value);
+    if (auto problem = fields::check_text(value)) return problem;
+    size_t n = fields::code_points(value);
     if (n > max)
         return "must be at most " + std::to_string(max) + " characters (got " + std::to_string(n) +
                ")";
@@ -30,11 +33,6 @@ std::optional<std::string> check_optional_text(std::string_view value, size_t ma
 }
 
 }  // namespace
-
-size_t code_points(std::string_view utf8) {
-    return static_cast<size_t>(
-        std::count_if(utf8.begin(), utf8.end(), [](char c) { return (c & 0xC0) != 0x80; }));
-}
 
 std::optional<std::string> check_name(std::string_view v) {
     return check_required_text(v, kNameMax);

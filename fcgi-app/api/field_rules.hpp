@@ -1,5 +1,6 @@
 // The rules of each editable field, shared by the JSON API and CSV import. Each check returns
-// an error message for the user, or nullopt when the value is acceptable.
+// an error message for the user, or nullopt when the value is acceptable. Every text field
+// (name, description, owner, label) first keeps the one character rule of fields/text.hpp.
 #pragma once
 
 #include <cstddef>
@@ -14,9 +15,6 @@ inline constexpr size_t kDescriptionMax = 10000;
 inline constexpr size_t kOwnerMax = 200;
 inline constexpr size_t kLabelMax = 500;
 inline constexpr size_t kChecklistMaxItems = 1000;
-
-// Unicode code points in a UTF-8 string (the JSON parser has already rejected invalid UTF-8).
-size_t code_points(std::string_view utf8);
 
 std::optional<std::string> check_name(std::string_view value);
 std::optional<std::string> check_description(std::string_view value);

@@ -5,7 +5,7 @@
 // quoted field is a syntax error. Spaces are data (never trimmed). CRLF or LF ends a record;
 // blank lines are skipped; a UTF-8 byte order mark at the very start is dropped; the last
 // record may lack a line break. Bytes are passed through as they are: checking UTF-8 is the
-// caller's business (see `invalid_utf8_at`).
+// caller's business (the importer applies fields/text.hpp to every cell).
 #pragma once
 
 #include <csv.h>
@@ -60,9 +60,5 @@ class Reader {
     std::int64_t line_ = 0;  // the physical line being fed
     bool stopped_ = false;   // the handler asked to stop
 };
-
-// The offset of the first byte of `text` that is not part of well-formed UTF-8 (overlong forms,
-// surrogates and code points above U+10FFFF are not), or nullopt if all of it is.
-std::optional<size_t> invalid_utf8_at(std::string_view text);
 
 }  // namespace livesync::csv

@@ -9,6 +9,7 @@
 #include "cells.hpp"
 #include "checklist_cell.hpp"
 #include "csv_reader.hpp"
+#include "fields/text.hpp"
 #include "http/preconditions.hpp"
 
 namespace livesync::csv {
@@ -42,29 +43,22 @@ class Importer {
     }
 
   private:
-    // Checks the cells' bytes: UTF-8, no NUL, size. Reports the physical line of a bad byte.
+    // Checks the cells' size, then every cell (whatever its column) against the text rule, on
+    // the physical line of the bad byte.
     bool cells_readable(const Record& record, const std::vector<std::string_view>& names) {
         bool ok = true;
         for (size_t i = 0; i < record.fields.size(); ++i) {
             const std::string& cell = record.fields[i];
             std::string_view column = i < names.size() ? names[i] : std::string_view();
-            auto line_of = [&](size_t offset) {
-                return record.line +
-                       static_cast<std::int64_t>(std::count(
-                           cell.begin(), cell.begin() + static_cast<long>(offset), '\n'));
-            };
             if (cell.size() > limits_.max_cell_bytes) {
                 error(record.line, column,
                       "is " + std::to_string(cell.size()) + " bytes; a cell may have at most " +
                           std::to_string(limits_.max_cell_bytes));
                 ok = false;
-            } else if (auto bad = invalid_utf8_at(cell)) {
-                error(line_of(*bad), column,
-                      "is not valid UTF-8 (byte " + std::to_string(*bad + 1) +
-                          " of the cell); save the file as UTF-8");
-                ok = false;
-            } else if (auto nul = cell.find('\0'); nul != std::string::npos) {
-                error(line_of(nul), column, "contains a NUL byte");
+            } else if (auto problem = fields::text_problem(cell)) {
+                auto before = cell.begin() + static_cast<long>(problem->offset);
+                error(record.line + std::count(cell.begin(), before, '\n'), column,
+                      fields::describe(*problem));
                 ok = false;
             }
         }

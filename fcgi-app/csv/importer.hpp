@@ -9,15 +9,16 @@
 #include <string_view>
 #include <vector>
 
+#include "cells.hpp"
 #include "entity.hpp"
 #include "store/store.hpp"
 
 namespace livesync::csv {
 
 struct ImportLimits {
-    size_t max_rows = 200000;         // data rows per file
-    size_t max_cell_bytes = 1 << 20;  // one cell, before any other rule
-    size_t max_errors = 1000;         // errors listed; the rest are only counted
+    size_t max_rows = 200000;                       // data rows per file
+    size_t max_cell_bytes = kMaxExportedCellBytes;  // one cell, before any other rule
+    size_t max_errors = 1000;                       // errors listed; the rest are only counted
 };
 
 struct ImportError {

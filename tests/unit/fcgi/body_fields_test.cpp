@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "api/field_rules.hpp"
+#include "fields/text.hpp"
 #include "http/api_error.hpp"
 
 using namespace livesync;
@@ -63,7 +64,7 @@ TEST_CASE("create requires a name and the parent id") {
 TEST_CASE("names are 1 to 200 code points and not blank") {
     std::string two_hundred_emoji;
     for (int i = 0; i < 200; ++i) two_hundred_emoji += "\xF0\x9F\x98\x80";
-    CHECK(code_points(two_hundred_emoji) == 200);
+    CHECK(fields::code_points(two_hundred_emoji) == 200);
     CHECK_FALSE(check_name(two_hundred_emoji));
     CHECK(check_name(two_hundred_emoji + "x"));
     CHECK(check_name(""));
@@ -112,4 +113,61 @@ TEST_CASE("bodies must be one JSON object") {
     CHECK_THROWS_AS(parse_object("{\"a\":"), http::ApiError);
     CHECK_THROWS_AS(parse_object("\"\xff\""), http::ApiError);
     CHECK(parse_object("{}").empty());
+}
+
+TEST_CASE("a JSON \\u0000 escape is refused in every text field, naming the field") {
+    const std::string nul("a\0b", 3);
+    const std::string message = "contains U+0000 (NUL) at byte 2; no text field may hold it";
+    for (Entity e : {Entity::projects, Entity::solutions, Entity::subcomponents}) {
+        std::vector<std::string> text_fields = {"name", "description"};
+        if (store::spec_of(e).has_owner) text_fields.push_back("owner");
+        for (const std::string& field : text_fields) {
+            for (Mode mode : {Mode::create, Mode::patch}) {
+                INFO(entity_name(e) << "." << field);
+                json body = {{"name", "ok"}, {field, nul}};
+                json d = details_of(e, body, mode);
+                CHECK(d[field] == message);
+            }
+        }
+    }
+    json d = details_of(Entity::subcomponents,
+                        {{"name", "x"}, {"solution_id", 1}, {"checklist", {{{"label", nul}}}}},
+                        Mode::create);
+    CHECK(d.size() == 1);
+    CHECK(d["checklist"] == "item 0: label " + message);
+}
+
+TEST_CASE("checklist labels in PUT /checklist keep the text rule") {
+    json errors = json::object();
+    parse_checklist(json::parse(R"([{"label":"fine"},{"label":"bad\u0000"}])"), {}, "items",
+                    errors);
+    CHECK(errors["items"] ==
+          "item 1: label contains U+0000 (NUL) at byte 4; no text field may "
+          "hold it");
+}
+
+TEST_CASE("a body that cannot be decoded is 400 bad_json saying what and where") {
+    auto message_of = [](const std::string& body) {
+        try {
+            parse_object(body);
+        } catch (const http::ApiError& e) {
+            CHECK(e.kind == http::ErrorKind::bad_json);
+            return std::string(e.what());
+        }
+        FAIL("no error for " << body);
+        return std::string();
+    };
+    CHECK(message_of(R"({"name":"\ud800"})") ==
+          "the request body is not valid JSON: invalid string: surrogate U+D800..U+DBFF must be "
+          "followed by U+DC00..U+DFFF (byte 16)");
+    CHECK(message_of(R"({"name":"\udc00x"})").find("surrogate U+DC00..U+DFFF must follow") !=
+          std::string::npos);
+    // nlohmann would echo the bad bytes after "last read"; the message must stay UTF-8.
+    std::string bad_utf8 = message_of("{\"name\":\"\xC3(\"}");
+    CHECK(bad_utf8.find("ill-formed UTF-8") != std::string::npos);
+    CHECK_FALSE(fields::text_problem(bad_utf8));
+    CHECK(message_of("").find("unexpected end of input") != std::string::npos);
+    CHECK(message_of(R"({"n":1e999})") ==
+          "the request body is not valid JSON: number overflow parsing '1e999'");
+    CHECK(message_of(std::string("{}\0", 3)) == "the request body is not valid JSON (NUL byte)");
 }

@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "csv/csv_reader.hpp"
 #include "csv/exporter.hpp"
 #include "temp_dir.hpp"
 
@@ -217,6 +218,56 @@ TEST_CASE("import: invalid UTF-8 and NUL are reported on the physical line of th
     CHECK(r.errors[1].column == "name");
 }
 
+TEST_CASE("import: NUL is refused in every column, escaped in a checklist label too") {
+    Fixture f;
+    REQUIRE(f.import(Entity::projects, "name\nP\n").ok());
+    REQUIRE(f.import(Entity::solutions, "project_id,name\n1,S\n").ok());
+    const std::string nul_message = "contains U+0000 (NUL) at byte 2; no text field may hold it";
+    ImportResult r = f.import(Entity::subcomponents,
+                              "solution_id,name,description,owner,status,checklist\n"
+                              "1,a\0,b\0,c\0,d\0,\"[\0]\"\n"
+                              "1,ok,,,,\"[{\"\"label\"\":\"\"x\\u0000\"\"}]\"\n"s);
+    INFO(describe(r));
+    REQUIRE(r.errors.size() == 6);
+    const char* columns[] = {"name", "description", "owner", "status", "checklist"};
+    for (size_t i = 0; i < 5; ++i) {
+        CHECK(r.errors[i].line == 2);
+        CHECK(r.errors[i].column == columns[i]);
+        CHECK(r.errors[i].message == nul_message);
+    }
+    CHECK(r.errors[5].line == 3);
+    CHECK(r.errors[5].column == "checklist");
+    CHECK(r.errors[5].message == "item 0: label " + nul_message);
+    CHECK(f.rows(Entity::subcomponents).empty());
+
+    r = f.import(Entity::solutions, "project_id,name,phases\n1\0,S,build\0\n"s);
+    REQUIRE(r.errors.size() == 2);
+    CHECK(r.errors[0].column == "project_id");
+    CHECK(r.errors[1].column == "phases");
+    r = f.import(Entity::projects, "name,\0\n"s);
+    REQUIRE(r.errors.size() == 1);
+    CHECK(r.errors[0].line == 1);
+    CHECK(r.errors[0].message == "contains U+0000 (NUL) at byte 1; no text field may hold it");
+}
+
+TEST_CASE("import: only the file's own byte order mark is dropped and a cell keeps its U+FEFF") {
+    Fixture f;
+    const std::string bom = "\xEF\xBB\xBF";
+    REQUIRE(f.import(Entity::projects,
+                     bom + "name,owner\n" + bom + "a," + bom + "\n\"" + bom + "b\",x\n")
+                .ok());
+    auto rows = f.rows(Entity::projects);
+    REQUIRE(rows.size() == 2);
+    CHECK(rows[0].name == bom + "a");
+    CHECK(rows[0].owner == bom);
+    CHECK(rows[1].name == bom + "b");
+    // A second mark at the start is part of the first column's name, which is then unknown.
+    ImportResult r = f.import(Entity::projects, bom + bom + "name\nc\n");
+    REQUIRE_FALSE(r.errors.empty());
+    CHECK(r.errors[0].column == bom + "name");
+    CHECK(r.errors[0].message.starts_with("unknown column"));
+}
+
 TEST_CASE("import: rows with the wrong number of cells, and syntax errors") {
     Fixture f;
     ImportResult r = f.import(Entity::projects, "name,owner\nA\nB,b,extra\nC,\"bad\"x\n");
@@ -294,4 +345,97 @@ TEST_CASE("export → edit → import updates only the edited rows") {
     CHECK(r.updated == 1);
     CHECK(r.unchanged == 1);
     CHECK(f.rows(Entity::projects)[1].name == "B2");
+}
+
+namespace {
+
+// Text a careless exporter or importer would change: every character the text rule allows
+// that CSV, JSON or the formula neutralisation treats specially.
+std::vector<std::string> odd_texts() {
+    std::vector<std::string> texts;
+    for (char c = 1; c < 0x20; ++c) texts.push_back(std::string(1, c) + "x" + std::string(1, c));
+    for (std::string lead :
+         {"=", "+", "-", "@", "\t", "\r", "'", "''", "\"", ",", " ", "\xEF\xBB\xBF"})
+        texts.push_back(lead + "1+2 ");
+    for (std::string t :
+         {"\x7F", "a\rb", "a\r\nb", "a\nb", "\r\nx", "\n\n\nx", "\xE2\x80\xA8\xE2\x80\xA9",
+          "\xEF\xBB\xBF", "x\xEF\xBB\xBF", "\xC2\x85\xC2\x9F", "\xEF\xBF\xBF",
+          "\xF0\x9F\x9A\x80\xF4\x8F\xBF\xBF", "\\u0000", "a\\", "\"\"", "[{}]", "trailing   "})
+        texts.push_back(t);
+    return texts;
+}
+
+}  // namespace
+
+TEST_CASE("export → import restores every odd text exactly") {
+    Fixture f;
+    std::vector<std::string> texts = odd_texts();
+    {
+        store::WriteTransaction tx(f.store);
+        Row p, s, c;
+        for (const std::string& t : texts) {
+            p = {};
+            p.name = p.description = p.owner = t;
+            f.store.insert(tx, Entity::projects, p);
+            s = {};
+            s.parent_id = p.id;
+            s.name = s.description = t;
+            f.store.insert(tx, Entity::solutions, s);
+            c = {};
+            c.parent_id = s.id;
+            c.name = c.description = c.owner = t;
+            c.checklist = {{0, t, true}, {0, "y" + t, false}};
+            f.store.insert(tx, Entity::subcomponents, c);
+        }
+        tx.commit();
+    }
+    for (Entity e : kTableEntities) {
+        INFO(entity_name(e));
+        auto before = f.rows(e);
+        REQUIRE(before.size() == texts.size());
+        std::string file = f.exported(e);
+        // Overwrite every row, then import the file: each cell must decode to the stored text.
+        {
+            store::WriteTransaction tx(f.store);
+            for (Row row : before) {
+                row.name = "placeholder";
+                row.description = row.owner = "";
+                for (auto& item : row.checklist) item.label = "placeholder";  // ids kept
+                f.store.update(tx, e, row);
+            }
+            tx.commit();
+        }
+        ImportResult r = f.import(e, file);
+        INFO(describe(r));
+        CHECK(r.updated == static_cast<std::int64_t>(texts.size()));
+        auto after = f.rows(e);
+        for (size_t i = 0; i < before.size(); ++i) CHECK(after[i].same_content(before[i]));
+        CHECK(f.import(e, file).unchanged == static_cast<std::int64_t>(texts.size()));
+    }
+}
+
+TEST_CASE("export → import takes back the largest checklist cell export can write") {
+    Fixture f;
+    REQUIRE(f.import(Entity::projects, "name\nP\n").ok());
+    REQUIRE(f.import(Entity::solutions, "project_id,name\n1,S\n").ok());
+    {
+        store::WriteTransaction tx(f.store);
+        Row c;
+        c.parent_id = 1;
+        c.name = "C";
+        for (size_t i = 0; i < api::kChecklistMaxItems; ++i)
+            c.checklist.push_back({0, std::string(api::kLabelMax, '\x01'), false});
+        f.store.insert(tx, Entity::subcomponents, c);
+        tx.commit();
+    }
+    std::string file = f.exported(Entity::subcomponents);
+    std::vector<std::string> cells;
+    Reader([&](const Record& r) {
+        cells = r.fields;
+        return true;
+    }).read(file);
+    CHECK(cells.at(6).size() == kMaxExportedCellBytes);
+    ImportResult r = f.import(Entity::subcomponents, file);
+    INFO(describe(r));
+    CHECK(r.unchanged == 1);
 }

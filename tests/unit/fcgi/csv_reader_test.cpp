@@ -120,14 +120,3 @@ TEST_CASE("reader: the handler can stop reading") {
     CHECK_FALSE(reader.read("1\n2\n3\n4\n"));
     CHECK(seen == 2);
 }
-
-TEST_CASE("invalid_utf8_at finds the first bad byte") {
-    CHECK_FALSE(invalid_utf8_at("plain ascii"));
-    CHECK_FALSE(invalid_utf8_at("caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80"));
-    CHECK(invalid_utf8_at("ab\xFF") == 2u);
-    CHECK(invalid_utf8_at("\xC3") == 0u);              // truncated
-    CHECK(invalid_utf8_at("x\xC0\xAF") == 1u);         // overlong
-    CHECK(invalid_utf8_at("\xED\xA0\x80") == 0u);      // surrogate
-    CHECK(invalid_utf8_at("\xF4\x90\x80\x80") == 0u);  // above U+10FFFF
-    CHECK(invalid_utf8_at("\xE2\x82x") == 0u);         // bad continuation
-}
