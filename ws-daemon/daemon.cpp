@@ -104,6 +104,8 @@ Daemon::Daemon(const Config& config)
     std::memset(&info, 0, sizeof info);
     // lws runs on our libev loop (lws's libwebsockets-evlib_ev plugin), not its poll() loop.
     info.options |= LWS_SERVER_OPTION_LIBEV;
+    // RFC 6455: a text frame that is not UTF-8 fails the connection (1007) at once.
+    info.options |= LWS_SERVER_OPTION_VALIDATE_UTF8;
     info.foreign_loops = loops;
     info.protocols = protocols_.data();
     info.user = this;
@@ -337,7 +339,8 @@ void Daemon::on_established(lws* wsi, Session* s) {
 
 int Daemon::on_receive(lws* wsi, Session* s, std::size_t len) {
     if (!s || s->kind != SessionKind::ws) return 0;
-    auto verdict = s->guard.on_piece(len, lws_is_first_fragment(wsi) != 0, now_second(),
+    auto verdict = s->guard.on_piece(len, lws_remaining_packet_payload(wsi),
+                                     lws_is_first_fragment(wsi) != 0, now_second(),
                                      static_cast<std::uint32_t>(config_.client_frame_limit),
                                      static_cast<std::uint16_t>(config_.client_frames_per_second));
     if (verdict == FrameGuard::Verdict::ok) return 0;
