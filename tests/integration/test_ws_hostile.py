@@ -161,8 +161,6 @@ class HostileFrames(Subscribers, ApiCase):
         got, took = ws.outcome()
         self.assertEqual(got, code, f"closed with {got} after {took:.2f} s")
         self.assertLess(took, PROMPT_S, "not failed at once")
-        # After its close frame the connection ends too.
-        self.assertIn(ws.outcome(timeout=PROMPT_S)[0], (None, "still open"))
         after = self.stack.daemon_metrics()
         if reason:
             key = f'refusals_total{{reason="{reason}"}}'
