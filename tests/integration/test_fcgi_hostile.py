@@ -13,7 +13,7 @@ import unittest
 from api_client import ApiCase, worker_pids
 from postconditions import assert_sound
 
-BEGIN, ABORT, END, PARAMS, STDIN = 1, 2, 3, 4, 5
+BEGIN, ABORT, PARAMS, STDIN = 1, 2, 4, 5
 GET_VALUES = 9
 RESPONDER = 1
 # A request through nginx while the pool is under attack must still be answered within this.
