@@ -14,6 +14,7 @@
 #include <stdexcept>
 #include <system_error>
 
+#include "handshake.hpp"
 #include "log.hpp"
 
 namespace livesync::wsd {
@@ -105,6 +106,8 @@ Daemon::Daemon(const Config& config)
     std::memset(&info, 0, sizeof info);
     // lws runs on our libev loop (lws's libwebsockets-evlib_ev plugin), not its poll() loop.
     info.options |= LWS_SERVER_OPTION_LIBEV;
+    // RFC 6455: a text frame that is not UTF-8 fails the connection (1007) at once.
+    info.options |= LWS_SERVER_OPTION_VALIDATE_UTF8;
     info.foreign_loops = loops;
     info.protocols = protocols_.data();
     info.user = this;
@@ -221,6 +224,17 @@ int Daemon::intake_callback(lws* wsi, lws_callback_reasons reason, void*, void*,
 }
 
 int Daemon::on_confirm_upgrade(lws* wsi) {
+    Handshake h = check_handshake(header(wsi, WSI_TOKEN_UPGRADE), header(wsi, WSI_TOKEN_VERSION),
+                                  header(wsi, WSI_TOKEN_KEY));
+    if (h != Handshake::ok) {
+        ++metrics_.refused(Refusal::handshake);
+        bool key = h == Handshake::bad_key;
+        const char* why = key                           ? "Sec-WebSocket-Key is not a 16-byte nonce"
+                          : h == Handshake::bad_version ? "only WebSocket version 13 is spoken"
+                                                        : "only WebSocket upgrades are served";
+        return respond(wsi, key ? 400 : 426, key ? "bad_request" : "upgrade_required", why) < 0 ? -1
+                                                                                                : 1;
+    }
     auto uri = header(wsi, WSI_TOKEN_GET_URI);
     if (!uri || *uri != "/ws") {
         ++metrics_.refused(Refusal::not_found);
@@ -338,9 +352,10 @@ void Daemon::on_established(lws* wsi, Session* s) {
 
 int Daemon::on_receive(lws* wsi, Session* s, std::size_t len) {
     if (!s || s->kind != SessionKind::ws) return 0;
-    auto verdict = s->guard.on_piece(len, lws_is_first_fragment(wsi) != 0, now_second(),
-                                     static_cast<std::uint32_t>(config_.client_frame_limit),
-                                     static_cast<std::uint16_t>(config_.client_frames_per_second));
+    auto verdict =
+        s->guard.on_piece(len, lws_remaining_packet_payload(wsi), lws_is_first_fragment(wsi) != 0,
+                          now_second(), static_cast<std::uint32_t>(config_.client_frame_limit),
+                          static_cast<std::uint16_t>(config_.client_frames_per_second));
     if (verdict == FrameGuard::Verdict::ok) return 0;
     bool large = verdict == FrameGuard::Verdict::too_large;
     ++metrics_.refused(large ? Refusal::frame_size : Refusal::frame_rate);
@@ -499,7 +514,7 @@ int Daemon::respond(lws* wsi, unsigned status, const char* code, const char* mes
         add(WSI_TOKEN_HTTP_CACHE_CONTROL, "no-store") ||
         (status == 405 && add(WSI_TOKEN_HTTP_ALLOW, "GET")) ||
         (status == 503 && add(WSI_TOKEN_HTTP_RETRY_AFTER, "2")) ||
-        lws_finalize_http_header(wsi, &q, end))
+        (status == 426 && add(WSI_TOKEN_VERSION, "13")) || lws_finalize_http_header(wsi, &q, end))
         return -1;
     std::memcpy(q, body, static_cast<std::size_t>(body_len));
     q += body_len;

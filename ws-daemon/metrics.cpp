@@ -8,7 +8,7 @@ namespace {
 constexpr const char* kTransportNames[kTransportCount] = {"ws", "sse"};
 constexpr const char* kRefusalNames[kRefusalCount] = {"origin",   "cross_site", "capacity",
                                                       "draining", "frame_size", "frame_rate",
-                                                      "method",   "not_found"};
+                                                      "method",   "not_found",  "handshake"};
 constexpr const char* kDropNames[kDropCount] = {"stalled", "write_failed"};
 
 class Writer {

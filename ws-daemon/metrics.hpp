@@ -21,11 +21,12 @@ enum class Refusal {
     frame_size,
     frame_rate,
     method,
-    not_found
+    not_found,
+    handshake
 };
 enum class Drop { stalled, write_failed };
 inline constexpr int kTransportCount = 2;
-inline constexpr int kRefusalCount = 8;
+inline constexpr int kRefusalCount = 9;
 inline constexpr int kDropCount = 2;
 
 struct Metrics {

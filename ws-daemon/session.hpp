@@ -29,9 +29,11 @@ struct FrameGuard {
     std::uint16_t count = 0;
     std::uint32_t message_bytes = 0;
 
-    // Called for each piece lws delivers; `first` marks the start of a message.
-    Verdict on_piece(std::size_t len, bool first, std::uint32_t now_second, std::uint32_t max_bytes,
-                     std::uint16_t per_second) {
+    // Called for each piece lws delivers; `rest` is what the piece's frame still declares after
+    // it (lws_remaining_packet_payload), so a frame declaring more than `max_bytes` is refused at
+    // its first piece instead of after `max_bytes` have arrived. `first` marks a message's start.
+    Verdict on_piece(std::size_t len, std::size_t rest, bool first, std::uint32_t now_second,
+                     std::uint32_t max_bytes, std::uint16_t per_second) {
         if (first) {
             message_bytes = 0;
             if (now_second != second) {
@@ -40,8 +42,10 @@ struct FrameGuard {
             }
             if (++count > per_second) return Verdict::too_fast;
         }
+        // No overflow: lws caps a frame's declared length at 2^63 - 1.
+        if (std::size_t{message_bytes} + len + rest > max_bytes) return Verdict::too_large;
         message_bytes += static_cast<std::uint32_t>(len);
-        return message_bytes > max_bytes ? Verdict::too_large : Verdict::ok;
+        return Verdict::ok;
     }
 };
 

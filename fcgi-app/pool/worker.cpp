@@ -5,6 +5,8 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -28,6 +30,11 @@
 
 namespace livesync::pool {
 namespace {
+
+// How long a peer may take to send each piece of a request, or to take each piece of the
+// answer, before its connection is dropped. nginx sends a request's records at once and buffers
+// answers, so only a stalled or hostile peer ever waits this long.
+constexpr time_t kPeerTimeoutS = 30;
 
 // SIGTERM/SIGINT stay blocked and are read from a signalfd between requests, so a stop can never
 // land between accept() and the response (which would hand nginx a closed socket, a 502): an
@@ -56,14 +63,25 @@ bool wait_for_connection(int listen_fd, int signal_fd) {
     }
 }
 
-// Owns an FCGX_Request; Finish/Free happen whatever path the loop takes.
+// Owns an FCGX_Request; Finish/Free happen whatever path the loop takes. It never accepts by
+// itself (no listening socket): the worker accepts, and hands each connection to adopt().
 class FcgxRequest {
   public:
-    explicit FcgxRequest(int listen_fd) { FCGX_InitRequest(&request_, listen_fd, 0); }
+    FcgxRequest() { FCGX_InitRequest(&request_, -1, 0); }
     FcgxRequest(const FcgxRequest&) = delete;
     FcgxRequest& operator=(const FcgxRequest&) = delete;
     ~FcgxRequest() { FCGX_Free(&request_, 1); }
     FCGX_Request* get() { return &request_; }
+    // Reads the request head (begin record and parameters) from `fd`, an accepted connection it
+    // now owns. Returns FCGX_Accept_r's result: negative when the head was malformed or cut short
+    // (libfcgi has then closed the connection). FCGX_Accept_r serves a connection already in
+    // ipcFd instead of accepting one, and keepConnection stops the finish it starts with from
+    // closing that connection: libfcgi offers no other way to read a connection it did not accept.
+    int adopt(int fd) {
+        request_.ipcFd = fd;
+        request_.keepConnection = 1;
+        return FCGX_Accept_r(&request_);
+    }
     const char* param(const char* name) { return FCGX_GetParam(name, request_.envp); }
     // Closes the connection; the next accept starts afresh. Before FCGX_Finish_r this aborts the
     // request: nginx fails the response instead of passing on what was sent as complete.
@@ -149,12 +167,23 @@ bool is_mutation(const std::string& method) {
 }
 
 // Waits for and accepts the next connection. One thread of the worker at a time waits here:
-// were they all polling the listening socket, every connection would wake every thread.
-// Returns false on a stop; sets `rc` to FCGX_Accept_r's result.
-bool accept_next(std::mutex& accepting, FcgxRequest& fcgx, int listen_fd, int signal_fd, int& rc) {
-    std::lock_guard lock(accepting);
-    if (!wait_for_connection(listen_fd, signal_fd)) return false;
-    rc = FCGX_Accept_r(fcgx.get());
+// were they all polling the listening socket, every connection would wake every thread. Only the
+// accept itself is under the lock, never reading from the peer, so a peer that stalls halfway
+// through a record holds up its own thread (for kPeerTimeoutS at most), not the whole worker.
+// Returns false on a stop; sets `fd` to the connection, with its timeouts set, or to -errno.
+bool accept_next(std::mutex& accepting, int listen_fd, int signal_fd, int& fd) {
+    {
+        std::lock_guard lock(accepting);
+        if (!wait_for_connection(listen_fd, signal_fd)) return false;
+        fd = ::accept4(listen_fd, nullptr, nullptr, SOCK_CLOEXEC);
+    }
+    if (fd < 0) {
+        fd = -errno;
+        return true;
+    }
+    timeval timeout{kPeerTimeoutS, 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+    ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
     return true;
 }
 
@@ -162,16 +191,17 @@ bool accept_next(std::mutex& accepting, FcgxRequest& fcgx, int listen_fd, int si
 // Returns false if accepting keeps failing (the socket is gone).
 bool serve(const Config& config, int listen_fd, int signal_fd, std::mutex& accepting, App& reader,
            GroupCommitter& writer) {
-    FcgxRequest fcgx(listen_fd);
+    FcgxRequest fcgx;
     int accept_failures = 0;
-    for (int rc = 0; accept_next(accepting, fcgx, listen_fd, signal_fd, rc);) {
-        if (rc == -EAGAIN || rc == -EWOULDBLOCK) continue;
-        if (rc < 0) {
+    for (int fd = 0; accept_next(accepting, listen_fd, signal_fd, fd);) {
+        if (fd == -EAGAIN || fd == -EWOULDBLOCK || fd == -ECONNABORTED || fd == -EINTR) continue;
+        if (fd < 0) {
             if (++accept_failures > 100) return false;
             ::usleep(10000);
             continue;
         }
         accept_failures = 0;
+        if (fcgx.adopt(fd) < 0) continue;  // a malformed, cut-short or stalled request head
         http::Request request;
         std::optional<http::Response> early = read_request(fcgx, config, request);
         http::Response response = early                         ? std::move(*early)
