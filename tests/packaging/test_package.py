@@ -441,6 +441,12 @@ class PackageTest(unittest.TestCase):
                          "640 root www-data")
         self.assertEqual(c.sh("systemctl show -P MainPID nginx.service").strip(), self.nginx_pid,
                          "nginx was restarted, not reloaded")
+        self.assertIn("include /etc/livesync/access.conf;",
+                      c.sh("cat /etc/nginx/sites-available/livesync"))
+        # A reload returns before nginx's old workers have stopped taking requests.
+        deadline = time.time() + 15
+        while site.request("GET", "/")[0] != 401 and time.time() < deadline:
+            time.sleep(0.2)
         for path in ("/", "/api/health", f"/api/projects/{project['id']}", "/events"):
             status, headers, body = site.request("GET", path)
             self.assertEqual(status, 401, f"{path}: {body[:200]!r}")
