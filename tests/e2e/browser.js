@@ -33,7 +33,8 @@ function instrument() {
 }
 
 export class Browser {
-  static async launch() {
+  /** httpCredentials: { username, password } the browser answers basic auth with. */
+  static async launch({ httpCredentials } = {}) {
     const b = new Browser();
     b.userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ls-chromium-'));
     b.context = await chromium.launchPersistentContext(b.userDataDir, {
@@ -42,6 +43,7 @@ export class Browser {
       args: ARGS,
       ignoreHTTPSErrors: true,
       viewport: { width: 1100, height: 800 },
+      httpCredentials,
     });
     await b.context.addInitScript(instrument);
     return b;

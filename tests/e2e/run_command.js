@@ -37,13 +37,14 @@ export function processes() {
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 export class RunCommand {
-  async start() {
+  /** args: the command line, e.g. ['--access', 'basic']. */
+  async start(args = []) {
     this.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ls-run-'));
     this.port = await freePort();
     this.output = '';
     this.sessions = new Set(); // the sessions of every part seen, i.e. their first pids
     // Its own process group, so that the last-resort kill reaches its timers too.
-    this.child = spawn(path.join(SOURCE_DIR, 'scripts', 'run'), [], {
+    this.child = spawn(path.join(SOURCE_DIR, 'scripts', 'run'), args, {
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, LIVESYNC_PORT: String(this.port), LIVESYNC_RUN_DIR: path.join(this.dir, 'state'),

@@ -7,8 +7,14 @@
 // `block: ['ws']`, `['events']` or both renders a modified copy of the site in the temp dir whose
 // /ws or /events location answers 403, to exercise the client's fallbacks. The template itself
 // is never changed.
+//
+// `access: 'basic', users: ['ann']` closes the site with basic auth (nginx/access/basic.conf.in)
+// against the stack's own htpasswd file, to which the real packaging/livesync-users adds the
+// users; their passwords are in `passwords`, and the stack's own request() and api() sign in as
+// the first of them.
 
 import { spawn, execFileSync } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import https from 'node:https';
 import net from 'node:net';
@@ -61,7 +67,11 @@ export function blockLocation(conf, name) {
 }
 
 export class Stack {
-  constructor({ daemon = true, workers = 2, block = [], config = {} } = {}) {
+  constructor({ daemon = true, workers = 2, block = [], config = {}, access = 'open', users = [] } = {}) {
+    this.access = access;
+    this.users = users;
+    this.passwords = {};
+    this.authHeaders = {};
     this.wantDaemon = daemon;
     this.workers = workers;
     this.block = block;
@@ -83,10 +93,13 @@ export class Stack {
         cert: path.join(this.dir, 'cert.pem'),
         key: path.join(this.dir, 'key.pem'),
         config: path.join(this.dir, 'livesync.conf'),
+        access: path.join(this.dir, 'access.conf'),
+        htpasswd: path.join(this.dir, 'htpasswd'),
       };
       execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1',
         '-nodes', '-keyout', this.paths.key, '-out', this.paths.cert, '-days', '2', '-subj', '/CN=localhost',
         '-addext', 'subjectAltName=DNS:localhost'], { stdio: 'ignore' });
+      this.addUsers();
       this.writeConfig();
       this.renderNginx();
       await this.startPool();
@@ -98,6 +111,16 @@ export class Stack {
       throw err;
     }
     return this;
+  }
+
+  addUsers() {
+    for (const name of this.users) {
+      const password = crypto.randomBytes(12).toString('base64url');
+      execFileSync(path.join(SOURCE_DIR, 'packaging', 'livesync-users'),
+        ['--file', this.paths.htpasswd, 'add', '--stdin', name], { input: `${password}\n`, stdio: ['pipe', 'ignore', 'inherit'] });
+      this.passwords[name] = password;
+    }
+    if (this.users.length) this.authHeaders = basicAuth(this.users[0], this.passwords[this.users[0]]);
   }
 
   writeConfig() {
@@ -115,10 +138,13 @@ export class Stack {
 
   renderNginx() {
     const render = path.join(SOURCE_DIR, 'nginx', 'render-template');
+    fs.writeFileSync(this.paths.access, execFileSync(render, [path.join(SOURCE_DIR, 'nginx', 'access', `${this.access}.conf.in`),
+      ...(this.access === 'basic' ? [`HTPASSWD=${this.paths.htpasswd}`] : [])], { encoding: 'utf8' }));
     let site = execFileSync(render, [path.join(SOURCE_DIR, 'nginx', 'livesync-site.conf.in'),
       `LISTEN=127.0.0.1:${this.port}`, 'SERVER_NAMES=localhost', `TLS_CERT=${this.paths.cert}`,
       `TLS_KEY=${this.paths.key}`, `WEB_ROOT=${path.join(SOURCE_DIR, 'web')}`,
-      `FCGI_SOCKET=${this.paths.fcgi}`, `WSD_SOCKET=${this.paths.wsd}`], { encoding: 'utf8' });
+      `FCGI_SOCKET=${this.paths.fcgi}`, `WSD_SOCKET=${this.paths.wsd}`, `ACCESS=${this.paths.access}`],
+    { encoding: 'utf8' });
     for (const name of this.block) site = blockLocation(site, name);
     const sitePath = path.join(this.dir, 'site.conf');
     fs.writeFileSync(sitePath, site);
@@ -233,15 +259,20 @@ export class Stack {
     }
   }
 
-  /** See request() below. */
-  request(method, urlPath, opts) {
-    return request(this.port, method, urlPath, opts);
+  /** See request() below; signed in as the first user, if any. */
+  request(method, urlPath, opts = {}) {
+    return request(this.port, method, urlPath, { ...opts, headers: { ...this.authHeaders, ...opts.headers } });
   }
 
-  /** See api() below. */
+  /** See api() below; signed in as the first user, if any. */
   api(method, urlPath, json, expect, headers, agent) {
-    return api(this.port, method, urlPath, json, expect, headers, agent);
+    return api(this.port, method, urlPath, json, expect, { ...this.authHeaders, ...headers }, agent);
   }
+}
+
+/** The Authorization header of HTTP basic auth. */
+export function basicAuth(name, password) {
+  return { Authorization: `Basic ${Buffer.from(`${name}:${password}`).toString('base64')}` };
 }
 
 /**

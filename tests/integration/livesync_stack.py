@@ -10,6 +10,7 @@ file. Every process runs in its own session and is killed (group-wide) on stop, 
 through nginx that read on background threads, and checks on what the daemon told them.
 """
 import atexit
+import base64
 import http.client
 import json as jsonlib
 import os
@@ -71,12 +72,22 @@ class Response:
 
 class Stack:
     def __init__(self, daemon=True, workers=2, config=None, start_pool=True, nginx_workers=1,
-                 server_names="localhost"):
+                 server_names="localhost", access="open", access_values=None, users=(),
+                 ready_headers=None):
         """workers: the pool's; nginx_workers: nginx's (more than one only when one worker's
         open-file limit would be exceeded, e.g. by the fan-out benchmark's subscribers);
         server_names: the site's nginx server_name (its certificate names localhost and
-        127.0.0.1)."""
+        127.0.0.1); access: the site's access mode (nginx/access/<access>.conf.in), with
+        access_values for its placeholders; "basic" checks the stack's own htpasswd file, to
+        which `users` are added by the real packaging/livesync-users (their passwords in
+        `passwords`); ready_headers: what the readiness check sends (default: the first user's
+        basic credentials, if any)."""
         self.server_names = server_names
+        self.access = access
+        self.access_values = dict(access_values or {})
+        self.users = list(users)
+        self.passwords = {}
+        self.ready_headers = ready_headers
         self.want_daemon = daemon
         self.workers = workers
         self.nginx_workers = nginx_workers
@@ -103,8 +114,10 @@ class Stack:
         self.cert = os.path.join(self.dir, "cert.pem")
         self.key = os.path.join(self.dir, "key.pem")
         _live_stacks.add(self)
+        self.htpasswd = os.path.join(self.dir, "htpasswd")
         try:
             self._make_cert()
+            self._add_users()
             self._write_config()
             self._render_nginx()
             if self.start_pool:
@@ -130,6 +143,21 @@ class Stack:
                         self.cert, "-days", "2", "-subj", "/CN=localhost", "-addext",
                         "subjectAltName=DNS:localhost,IP:127.0.0.1"], check=True, capture_output=True)
 
+    def _add_users(self):
+        for name in self.users:
+            password = base64.urlsafe_b64encode(os.urandom(12)).decode()
+            subprocess.run([os.path.join(SOURCE_DIR, "packaging", "livesync-users"), "--file",
+                            self.htpasswd, "add", "--stdin", name], input=password + "\n",
+                           text=True, check=True, capture_output=True)
+            self.passwords[name] = password
+        if self.ready_headers is None:
+            self.ready_headers = self.basic_auth(self.users[0]) if self.users else {}
+
+    def basic_auth(self, name, password=None):
+        """The Authorization header for `name` (with its password unless one is given)."""
+        token = f"{name}:{self.passwords[name] if password is None else password}"
+        return {"Authorization": "Basic " + base64.b64encode(token.encode()).decode()}
+
     def _write_config(self):
         config = {
             "database": self.db_path,
@@ -149,12 +177,20 @@ class Stack:
         render = os.path.join(SOURCE_DIR, "nginx", "render-template")
         site = os.path.join(self.dir, "site.conf")
         main = os.path.join(self.dir, "nginx.conf")
+        access = os.path.join(self.dir, "access.conf")
+        values = {"HTPASSWD": self.htpasswd} if self.access == "basic" else {}
+        values.update(self.access_values)
+        with open(access, "w") as f:
+            subprocess.run([render, os.path.join(SOURCE_DIR, "nginx", "access",
+                                                 f"{self.access}.conf.in"),
+                            *(f"{k}={v}" for k, v in values.items())], stdout=f, check=True)
         with open(site, "w") as f:
             subprocess.run([render, os.path.join(SOURCE_DIR, "nginx", "livesync-site.conf.in"),
                             f"LISTEN=127.0.0.1:{self.port}", f"SERVER_NAMES={self.server_names}",
                             f"TLS_CERT={self.cert}", f"TLS_KEY={self.key}",
                             f"WEB_ROOT={os.path.join(SOURCE_DIR, 'web')}",
-                            f"FCGI_SOCKET={self.fcgi_socket}", f"WSD_SOCKET={self.wsd_socket}"],
+                            f"FCGI_SOCKET={self.fcgi_socket}", f"WSD_SOCKET={self.wsd_socket}",
+                            f"ACCESS={access}"],
                            stdout=f, check=True)
         with open(main, "w") as f:
             subprocess.run([render, os.path.join(SOURCE_DIR, "nginx", "dev-nginx.conf.in"),
@@ -224,7 +260,7 @@ class Stack:
         deadline = time.time() + timeout
         while True:
             try:
-                if self.request("GET", "/api/health").status == 200:
+                if self.request("GET", "/api/health", headers=self.ready_headers).status == 200:
                     return
             except OSError:
                 pass

@@ -2,7 +2,8 @@
 clean Debian 12 root booted with systemd-nspawn (real systemd, real units, a private network):
 install it with apt, reach the site over HTTPS through the packaged nginx, create data and see
 the refresh event arrive on wss://, upgrade to a newer build (data kept, services restarted, nginx
-only reloaded), purge (data, configuration and site gone), and an install beside another site that
+only reloaded), close the site with basic auth (livesync-access basic NAME: anonymous requests and
+streams refused, the printed password let in), purge (data, configuration and site gone), and an install beside another site that
 owns port 443's default_server (ours left disabled, with a message saying how).
 
 Needs root, debootstrap and systemd-container (scripts/install-deps --test) and, the first time,
@@ -10,6 +11,7 @@ network access to a Debian mirror. Caches, shared between runs (LIVESYNC_PKG_CAC
 /var/cache/livesync-test): the debootstrapped root as a tarball, apt's package lists and the
 downloaded .debs. Delete the folder to start over.
 """
+import base64
 import contextlib
 import ctypes
 import fcntl
@@ -277,11 +279,12 @@ class Site:
             finally:
                 conn.close()
 
-    def websocket(self):
+    def websocket(self, headers=None):
         # wsclient speaks to "localhost" (one of the site's names and origins) without checking
         # the certificate; the HTTPS requests above check it.
         with network_of(self.c.leader):
-            return WebSocket.connect("localhost", 443, "/ws", origin="https://localhost")
+            return WebSocket.connect("localhost", 443, "/ws", origin="https://localhost",
+                                     headers=headers)
 
     def recv(self, ws, timeout=5):
         with network_of(self.c.leader):
@@ -325,6 +328,7 @@ class PackageTest(unittest.TestCase):
             site = Site(c)
             pid_before, project = self._check_live_site(c, site)
             self._upgrade(c, site, second, pid_before, project)
+            self._close_with_basic_auth(c, site, project)
             self._purge(c, site)
             self._install_beside_another_default_server(c, first)
         except BaseException:
@@ -341,6 +345,9 @@ class PackageTest(unittest.TestCase):
     def _install(self, c, deb):
         out = c.sh(f"apt-get install -y /debs/{os.path.basename(deb)} 2>&1")
         self.assertIn("enabled the nginx site", out)
+        self.assertIn("the site is OPEN", out)
+        self.assertIn("livesync-access basic NAME", out)
+        self.assertEqual(c.sh("livesync-access").strip(), "open")
         self.nginx_pid = c.sh("systemctl show -P MainPID nginx.service").strip()
         self.assertNotIn(self.nginx_pid, ("", "0"), "nginx is not running")
         for unit in ("livesync-fcgi.socket", "livesync-fcgi.service", "livesync-wsd.service"):
@@ -421,6 +428,43 @@ class PackageTest(unittest.TestCase):
             self.assertGreaterEqual(hello["revs"]["projects"], project["rev"], hello)
         finally:
             ws.close()
+
+    def _close_with_basic_auth(self, c, site, project):
+        """The one command the install names closes the site: anonymous requests and streams are
+        refused, the user it made gets in; nginx only reloaded; the upgrade kept the mode open."""
+        out = c.sh("livesync-access basic alice 2>&1")
+        password = out.split("password: ", 1)[1].split()[0]
+        self.assertIn("access mode is now basic", out)
+        self.assertEqual(c.sh("livesync-access").strip(), "basic")
+        self.assertEqual(c.sh("livesync-users list").split(), ["alice"])
+        self.assertEqual(c.sh("stat -c '%a %U %G' /etc/livesync/htpasswd").strip(),
+                         "640 root www-data")
+        self.assertEqual(c.sh("systemctl show -P MainPID nginx.service").strip(), self.nginx_pid,
+                         "nginx was restarted, not reloaded")
+        self.assertIn("include /etc/livesync/access.conf;",
+                      c.sh("cat /etc/nginx/sites-available/livesync"))
+        # A reload returns before nginx's old workers have stopped taking requests.
+        deadline = time.time() + 15
+        while site.request("GET", "/")[0] != 401 and time.time() < deadline:
+            time.sleep(0.2)
+        for path in ("/", "/api/health", f"/api/projects/{project['id']}", "/events"):
+            status, headers, body = site.request("GET", path)
+            self.assertEqual(status, 401, f"{path}: {body[:200]!r}")
+            self.assertEqual(headers["www-authenticate"], 'Basic realm="livesync"')
+        with self.assertRaises(Exception) as refused:
+            site.websocket()
+        self.assertEqual(getattr(refused.exception, "status", None), 401, refused.exception)
+        alice = {"Authorization": "Basic " + base64.b64encode(f"alice:{password}".encode()).decode()}
+        status, _, body = site.request("GET", f"/api/projects/{project['id']}", headers=alice)
+        self.assertEqual(status, 200, body)
+        ws = site.websocket(alice)
+        try:
+            self.assertEqual(site.recv(ws)["type"], "hello")
+        finally:
+            ws.close()
+        out = c.sh("livesync-users remove alice 2>&1 && livesync-access basic 2>&1", check=False)
+        self.assertIn("nobody could sign in", out)
+        self.assertEqual(c.sh("livesync-access").strip(), "basic")
 
     def _purge(self, c, site):
         c.sh("apt-get purge -y livesync 2>&1")
