@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <vector>
 
+#include "fields/text.hpp"
 #include "http/api_error.hpp"
 #include "http/preconditions.hpp"
 #include "http/query.hpp"
@@ -22,6 +23,13 @@ std::int64_t positive_id(const std::string& name, const std::string& text) {
     auto id = http::parse_id(text);
     if (!id) bad(name, "must be a positive integer id");
     return *id;
+}
+
+// A text filter is compared with stored text, so it follows the stored-text rule: a value no
+// field can hold (a NUL, bytes that are not UTF-8) is a malformed parameter, not a silent miss.
+const std::string& text_filter(const std::string& name, const std::string& text) {
+    if (auto problem = fields::check_text(text)) bad(name, *problem);
+    return text;
 }
 
 // FNV-1a, 64 bits: a stable digest of the canonical query for the ETag (not a security hash: a
@@ -72,8 +80,8 @@ ListParams parse_list_params(Entity entity, std::string_view query) {
             bad("status", "must be one of planned, active, on_hold, done");
         p.filter.status = *v;
     }
-    if (const std::string* v = value("owner")) p.filter.owner = *v;
-    if (const std::string* v = value("q")) p.filter.name_contains = *v;
+    if (const std::string* v = value("owner")) p.filter.owner = text_filter("owner", *v);
+    if (const std::string* v = value("q")) p.filter.name_contains = text_filter("q", *v);
     if (const std::string* v = value("limit")) {
         auto n = http::parse_id(*v);
         if (!n || *n > kMaxPageLimit)
