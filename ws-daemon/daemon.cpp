@@ -96,6 +96,8 @@ Daemon::Daemon(const Config& config)
 
     if (auto r = source_.read()) revs_ = *r;
     metrics_.revisions = revs_;
+    for (Entity e : kTableEntities)
+        announced_[static_cast<std::size_t>(entity_index(e))].rev = revs_.of(e);
 
     protocols_[0] = {
         "livesync", &Daemon::http_callback, sizeof(Session), kRxBufferBytes, 0, nullptr, 0};
@@ -310,7 +312,7 @@ int Daemon::on_http_request(lws* wsi, Session* s, const char* path) {
     }
     std::uint8_t pending = kPendingHello;
     if (auto last = custom_header(wsi, "last-event-id:"))
-        if (parse_last_event_id(*last) != revs_.global) pending |= kPendingCatchUp;
+        if (parse_last_event_id(*last) != told().global) pending |= kPendingCatchUp;
 
     unsigned char buf[LWS_PRE + 512];
     unsigned char* start = buf + LWS_PRE;
@@ -376,6 +378,15 @@ void Daemon::link(lws* wsi, Session* s, SessionKind kind, std::uint8_t pending) 
     lws_callback_on_writable(wsi);
 }
 
+Revisions Daemon::told() const {
+    Revisions r{0, announced_[0].rev, announced_[1].rev, announced_[2].rev};
+    // Every transaction bumps the global revision and sets some entity's to it, so once all is
+    // announced the highest entity revision is the global one; while a change is held back it is
+    // the newest revision subscribers have heard of, and never goes back (but for a restore).
+    r.global = std::max({r.projects, r.solutions, r.subcomponents});
+    return r;
+}
+
 std::int64_t Daemon::heartbeat_tick_ms() const {
     return std::max<std::int64_t>(
         1, static_cast<std::int64_t>(config_.heartbeat_s) * 1000 / SessionSlots::kSlots);
@@ -392,7 +403,7 @@ std::size_t Daemon::compose_refresh(Session* s, char* out, std::int64_t& rev) {
     if (s->pending & kPendingCatchUp) {
         s->pending &= static_cast<std::uint8_t>(~(kPendingCatchUp | kPendingEntities));
         s->merged = 0;
-        rev = revs_.global;
+        rev = told().global;
         return format_refresh(buf, Entity::all, rev, {});
     }
     std::uint8_t entities = s->pending & kPendingEntities;
@@ -433,9 +444,9 @@ int Daemon::on_writeable(lws* wsi, Session* s) {
     char json[kMaxFrameBytes];
     std::size_t n = 0;
     const char* event = "refresh";
-    std::int64_t id = revs_.global;
+    Revisions told_revs = told();
+    std::int64_t id = told_revs.global;
     int retry = 0;
-    bool heartbeat = false;
     if (s->pending & kPendingReconnect) {
         int after = std::uniform_int_distribution<int>(0, config_.drain_ms)(random_);
         n = format_reconnect({json, sizeof json}, after);
@@ -443,33 +454,29 @@ int Daemon::on_writeable(lws* wsi, Session* s) {
         retry = std::max(after, 1);
         s->pending = kPendingClose;
     } else if (s->pending & kPendingHello) {
-        n = format_hello({json, sizeof json}, revs_);
+        n = format_hello({json, sizeof json}, told_revs,
+                         static_cast<std::int64_t>(config_.heartbeat_s) * 1000);
         event = "hello";
         retry = kSseRetryMs;
         s->pending &= static_cast<std::uint8_t>(~kPendingHello);
-    } else if (s->pending & (kPendingCatchUp | kPendingEntities)) {
-        n = compose_refresh(s, json, id);  // a refresh's SSE id is its own rev
+    } else if (s->pending & kPendingHeartbeat) {
+        // Before any refresh: a beat is due once a period, so events cannot starve it, and its
+        // revisions already include every event still pending here.
+        n = format_beat({json, sizeof json}, told_revs);
+        event = "beat";
+        s->pending &= static_cast<std::uint8_t>(~kPendingHeartbeat);
     } else {
-        heartbeat = true;
+        n = compose_refresh(s, json, id);  // a refresh's SSE id is its own rev
     }
-    s->pending &= static_cast<std::uint8_t>(~kPendingHeartbeat);  // any frame proves liveness
 
     unsigned char* start = frame_ + LWS_PRE;
-    std::size_t len = 0;
-    lws_write_protocol mode = ws ? LWS_WRITE_TEXT : LWS_WRITE_HTTP;
-    if (heartbeat && ws) {
-        mode = LWS_WRITE_PING;
-    } else if (heartbeat) {
-        auto hb = sse_heartbeat();
-        std::memcpy(start, hb.data(), hb.size());
-        len = hb.size();
-    } else if (ws) {
+    std::size_t len = n;
+    if (ws)
         std::memcpy(start, json, n);
-        len = n;
-    } else {
+    else
         len = format_sse_event({reinterpret_cast<char*>(start), kMaxFrameBytes + 64}, event, id,
                                {json, n}, retry);
-    }
+    lws_write_protocol mode = ws ? LWS_WRITE_TEXT : LWS_WRITE_HTTP;
     if (lws_write(wsi, start, len, mode) < static_cast<int>(len)) {
         ++metrics_.dropped(Drop::write_failed);
         return -1;
@@ -624,9 +631,9 @@ void Daemon::on_safety_tick(lws_sorted_usec_list_t* sul) {
 
 void Daemon::on_heartbeat_tick(lws_sorted_usec_list_t* sul) {
     Daemon* d = reinterpret_cast<Timer*>(sul)->owner;
-    // One slot of the subscribers per tick (session_slots.hpp). A subscriber whose previous
-    // heartbeat is still unsent has not accepted a single frame for a whole period: its socket is
-    // stuck, so it is dropped rather than waited for.
+    // One slot of the subscribers per tick (session_slots.hpp). A subscriber whose previous beat
+    // is still unsent (it is the next frame due, ahead of any refresh) has not accepted a single
+    // frame for a whole period: its socket is stuck, so it is dropped rather than waited for.
     d->slots_.for_each_due([d](Session* s) {
         if (s->pending & kPendingHeartbeat) {
             ++d->metrics_.dropped(Drop::stalled);

@@ -83,6 +83,9 @@ class Daemon {
     void begin_drain();
     void link(lws* wsi, Session* s, SessionKind kind, std::uint8_t pending);
     bool at_capacity() const;
+    // The revisions subscribers have been told (announced_, so nothing coalescing or a tick still
+    // holds back), as `hello`, `beat` and SSE ids carry them.
+    Revisions told() const;
     // heartbeat_s cut into SessionSlots::kSlots ticks.
     std::int64_t heartbeat_tick_ms() const;
     int respond(lws* wsi, unsigned status, const char* code, const char* message);
@@ -105,7 +108,7 @@ class Daemon {
     SignalLedger ledger_;
     Coalescer coalescer_;
     Metrics metrics_;
-    Revisions revs_;
+    Revisions revs_;              // as last read; told() is what subscribers know of it
     bool tick_deferred_ = false;  // the last safety tick saw an unexplained change and waited
     std::array<Announced, kTableEntityCount> announced_;
     SessionSlots slots_;  // every linked session
