@@ -73,18 +73,12 @@ std::uint32_t now_second() {
 
 Daemon::Daemon(const Config& config)
     : config_(config),
-      policy_(config.origins, config.allow_missing_origin_ws),
       source_(config.database),
       coalescer_(config.coalesce_ms),
       random_(std::random_device{}()),
       wave_timer_fd_(::timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC)),
       wave_(SessionSlots::kSlots, wave_timer_fd_.get(),
             [this](std::size_t slot) { return write_slot(slot); }) {
-    if (!policy_.invalid().empty())
-        throw std::runtime_error("origins: '" + policy_.invalid().front() +
-                                 "' is not an origin (expected scheme://host[:port])");
-    if (config_.origins.empty()) throw std::runtime_error("origins: at least one origin is needed");
-
     signal_fd_ = bind_signal_socket(config_.signal_socket);
     sigset_t set;
     sigemptyset(&set);
@@ -233,12 +227,13 @@ int Daemon::on_confirm_upgrade(lws* wsi) {
         ++metrics_.refused(Refusal::not_found);
         return respond(wsi, 404, "not_found", "no such endpoint") < 0 ? -1 : 1;
     }
-    Verdict v = policy_.check_upgrade(header(wsi, WSI_TOKEN_ORIGIN));
-    if (v != Verdict::allow) {
+    OriginVerdict v = check_upgrade(config_.origins, header(wsi, WSI_TOKEN_ORIGIN),
+                                    config_.allow_missing_origin_ws);
+    if (v != OriginVerdict::allow) {
         ++metrics_.refused(Refusal::origin);
-        log_line(
-            LogLevel::info, "upgrade refused",
-            std::string("reason=") + (v == Verdict::missing_origin ? "missing_origin" : "origin"));
+        log_line(LogLevel::info, "upgrade refused",
+                 std::string("reason=") +
+                     (v == OriginVerdict::missing_origin ? "missing_origin" : "origin"));
         return respond(wsi, 403, "forbidden", "cross-origin WebSocket upgrades are not allowed") < 0
                    ? -1
                    : 1;
@@ -294,12 +289,13 @@ int Daemon::on_http_request(lws* wsi, Session* s, const char* path) {
     }
 
     // /events
-    Verdict v = policy_.check_event_stream(header(wsi, WSI_TOKEN_ORIGIN),
-                                           custom_header(wsi, "sec-fetch-site:"));
-    if (v != Verdict::allow) {
-        ++metrics_.refused(v == Verdict::cross_site ? Refusal::cross_site : Refusal::origin);
-        log_line(LogLevel::info, "event stream refused",
-                 std::string("reason=") + (v == Verdict::cross_site ? "cross_site" : "origin"));
+    OriginVerdict v = check_fetch(config_.origins, header(wsi, WSI_TOKEN_ORIGIN),
+                                  custom_header(wsi, "sec-fetch-site:"));
+    if (v != OriginVerdict::allow) {
+        ++metrics_.refused(v == OriginVerdict::cross_site ? Refusal::cross_site : Refusal::origin);
+        log_line(
+            LogLevel::info, "event stream refused",
+            std::string("reason=") + (v == OriginVerdict::cross_site ? "cross_site" : "origin"));
         return respond(wsi, 403, "forbidden", "cross-site event streams are not allowed");
     }
     if (draining_) {

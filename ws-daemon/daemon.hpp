@@ -103,7 +103,6 @@ class Daemon {
     std::size_t compose_refresh(Session* s, char* out, std::int64_t& rev);
 
     Config config_;
-    OriginPolicy policy_;
     RevisionSource source_;
     SignalLedger ledger_;
     Coalescer coalescer_;
