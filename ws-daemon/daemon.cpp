@@ -370,6 +370,7 @@ void Daemon::link(lws* wsi, Session* s, SessionKind kind, std::uint8_t pending) 
     s->kind = kind;
     s->pending = pending;
     s->mixed = 0;
+    s->wrote = false;
     slots_.add(s);
     auto t = static_cast<std::size_t>(kind == SessionKind::ws ? Transport::ws : Transport::sse);
     ++metrics_.open[t];
@@ -451,14 +452,14 @@ int Daemon::on_writeable(lws* wsi, Session* s) {
         event = "hello";
         retry = kSseRetryMs;
         s->pending &= static_cast<std::uint8_t>(~kPendingHello);
-    } else if (s->pending & kPendingHeartbeat) {
-        // Before any refresh: a beat is due once a period, so events cannot starve it, and its
-        // revisions already include every event still pending here.
+    } else if (s->pending & (kPendingCatchUp | kPendingEntities)) {
+        n = compose_refresh(s, json, id);  // a refresh's SSE id is its own rev
+    } else {
+        // After every refresh due here, so a beat never shows a revision before its event (whose
+        // origin may tell the tab the change is its own).
         n = format_beat({json, sizeof json}, told_revs);
         event = "beat";
         s->pending &= static_cast<std::uint8_t>(~kPendingHeartbeat);
-    } else {
-        n = compose_refresh(s, json, id);  // a refresh's SSE id is its own rev
     }
 
     unsigned char* start = frame_ + LWS_PRE;
@@ -474,6 +475,7 @@ int Daemon::on_writeable(lws* wsi, Session* s) {
         return -1;
     }
     ++metrics_.frames_out[static_cast<std::size_t>(ws ? Transport::ws : Transport::sse)];
+    s->wrote = true;
     if (s->pending) lws_callback_on_writable(wsi);
     return 0;
 }
@@ -620,16 +622,18 @@ void Daemon::on_gate_deadline(lws_sorted_usec_list_t* sul) {
 void Daemon::on_heartbeat_tick(lws_sorted_usec_list_t* sul) {
     Daemon* d = reinterpret_cast<Timer*>(sul)->owner;
     // One slot of the subscribers per tick (session_slots.hpp). A subscriber whose previous beat
-    // is still unsent (it is the next frame due, ahead of any refresh) has not accepted a single
-    // frame for a whole period: its socket is stuck, so it is dropped rather than waited for.
+    // is still unsent and that has not accepted a single frame for a whole period has a stuck
+    // socket, so it is dropped rather than waited for. (A beat waits behind refreshes, so one
+    // still due while frames go out only means the connection is busy with events.)
     d->slots_.for_each_due([d](Session* s) {
-        if (s->pending & kPendingHeartbeat) {
+        if ((s->pending & kPendingHeartbeat) && !s->wrote) {
             ++d->metrics_.dropped(Drop::stalled);
             lws_set_timeout(s->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
-        } else {
-            s->pending |= kPendingHeartbeat;
-            lws_callback_on_writable(s->wsi);
+            return;
         }
+        s->wrote = false;
+        s->pending |= kPendingHeartbeat;
+        lws_callback_on_writable(s->wsi);
     });
     d->schedule(d->heartbeat_timer_, &Daemon::on_heartbeat_tick, d->heartbeat_tick_ms());
 }

@@ -54,6 +54,7 @@ struct Session {
     std::uint8_t mixed;    // entity bits whose pending event stands for announcements from
                            // more than one client (or an unknown one): it goes out without an
                            // origin (announcements.hpp)
+    bool wrote;            // a frame went out since its heartbeat slot was last visited
     FrameGuard guard;
 };
 

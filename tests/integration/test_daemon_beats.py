@@ -1,9 +1,10 @@
 """The heartbeat a page can see, through nginx and the real daemon with `heartbeat_s = 1`: `hello`
 says the interval (`beat_ms`); every WebSocket and SSE subscriber gets a `beat` each interval, in
 hello's shape (over SSE `event: beat` with `id: <rev>`), carrying the revisions the daemon has
-announced; a subscriber whose refresh event went missing learns the change from the next beat; and
-a change that coalescing still holds back is in no beat (nor a new subscriber's hello) before its
-refresh has gone out."""
+announced; a subscriber whose refresh event went missing learns the change from the next beat; a
+beat never shows a revision before that revision's event on the same connection, even while writes
+pour in (and a subscriber busy with events is not dropped as stalled); and a change that coalescing
+still holds back is in no beat (nor a new subscriber's hello) before its refresh has gone out."""
 import time
 import unittest
 
@@ -18,13 +19,31 @@ def beat_of(revisions):
     return {"type": "beat", "rev": revisions["rev"], "revs": {e: revisions[e] for e in ENTITIES}}
 
 
+def ahead_of_events(messages):
+    """The beats that show an entity at a revision no hello or refresh before them had told."""
+    told, ahead = {}, []
+    for m in messages:
+        if m["type"] == "hello":
+            told = dict(m["revs"])
+        elif m["type"] == "refresh":
+            for e in ENTITIES if m["entity"] == "all" else [m["entity"]]:
+                told[e] = max(told.get(e, 0), m["rev"])
+        elif m["type"] == "beat" and any(m["revs"][e] > told.get(e, 0) for e in ENTITIES):
+            ahead.append(m)
+    return ahead
+
+
 class BeatCase(Subscribers, ApiCase):
     daemon = True
     config = {"heartbeat_s": BEAT_S}
 
     def subscribers(self):
         """A WebSocket and an SSE subscriber that record beats."""
-        return {t: self.subscribe(t, beats=True) for t in ("ws", "sse")}
+        clients = {t: self.subscribe(t, beats=True) for t in ("ws", "sse")}
+        for name, c in clients.items():
+            self.addCleanup(lambda c=c, name=name:
+                            self.assertEqual(ahead_of_events(c.messages()), [], name))
+        return clients
 
 
 class Beats(BeatCase):
@@ -63,6 +82,19 @@ class Beats(BeatCase):
             self.assertTrue(caught, f"{name}: no beat with {revisions}: {c.messages()[-4:]}")
             at = next(t for t, m in c.timed() if m == beat_of(revisions))
             self.assertLess(at - written, 2 * BEAT_S + 0.5, name)
+
+
+class Busy(BeatCase):
+    def test_no_beat_runs_ahead_of_the_events_while_writes_pour_in(self):
+        rows = self.rows()
+        clients = self.subscribers()
+        stalled = self.stack.daemon_metrics()['drops_total{reason="stalled"}']
+        self.write(400, rows, writers=4)
+        revisions = self.assertAllCaughtUp(clients)
+        for name, c in clients.items():
+            self.assertTrue(c.wait(lambda ms: beat_of(revisions) in ms, timeout=3 * BEAT_S), name)
+            self.assertIsNone(c.ended, name)
+        self.assertEqual(self.stack.daemon_metrics()['drops_total{reason="stalled"}'], stalled)
 
 
 class HeldBack(BeatCase):
