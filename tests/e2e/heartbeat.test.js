@@ -1,5 +1,6 @@
 // The heartbeat a page can see, on a stack whose daemon beats every second: an idle tab stays
-// `Live` on beats alone (WebSocket and SSE), and a link that goes silent without closing (the
+// `Live` on beats alone (WebSocket and SSE), beats showing a tab's own edit cost it no refetch
+// (its refresh event was skipped as its own), and a link that goes silent without closing (the
 // daemon frozen with SIGSTOP, as a half-open connection looks to the browser) takes the pill out
 // of `Live` within 2.5 intervals; once the daemon runs again the tab is `Live` again and shows the
 // change made meanwhile, with one refetch of the list.
@@ -50,6 +51,21 @@ for (const mode of ['ws', 'sse']) {
     await t.page.close();
   });
 }
+
+test("the beats after a tab's own edit do not make it refetch that edit", async () => {
+  const p = await env.stack.api('POST', '/api/projects', { name: 'Mine' });
+  const t = await liveTab('ws');
+  const card = t.page.locator(`.card[data-id="${p.id}"]`);
+  await card.getByRole('button', { name: /^Edit/ }).click();
+  await card.locator('input[name=name]').fill('Mine, edited');
+  const since = Date.now();
+  await card.locator('input[name=name]').press('Enter');
+  await title(t, p.id, 'Mine, edited');
+  await sleep(3 * BEAT_MS); // beats carrying the edit's revision arrive meanwhile
+  assert.equal(t.count('/api/projects', since, 'PATCH'), 1);
+  assert.equal(t.count('/api/projects', since, 'GET'), 0, 'no refetch of its own edit');
+  await t.page.close();
+});
 
 test('a frozen daemon: the pill leaves Live within 2.5 beats, and comes back with the change', async () => {
   const p = await env.stack.api('POST', '/api/projects', { name: 'Before the freeze' });
