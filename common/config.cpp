@@ -63,6 +63,8 @@ void set_config_value(Config& c, const std::string& raw_key, const std::string& 
         c.synchronous = value;
     } else if (key == "busy_timeout_ms")
         c.busy_timeout_ms = i32(0, 600000);
+    else if (key == "tombstone_horizon_revs")
+        c.tombstone_horizon_revs = parse_int(key, value, 1, 1LL << 40);
     else if (key == "fcgi_socket")
         c.fcgi_socket = value;
     else if (key == "signal_socket")

@@ -17,6 +17,8 @@ struct Config {
     std::string database = "/var/lib/livesync/livesync.db";
     std::string synchronous = "FULL";  // FULL (durable, default) or NORMAL
     int busy_timeout_ms = 5000;
+    // How many revisions of deleted ids the change log keeps for `?since=` (docs/api.md).
+    std::int64_t tombstone_horizon_revs = 100000;
 
     // Sockets
     std::string fcgi_socket = "/run/livesync/fcgi.sock";

@@ -2,7 +2,7 @@
 #include "handlers.hpp"
 #include "http/api_error.hpp"
 #include "http/preconditions.hpp"
-#include "http/query.hpp"
+#include "list_params.hpp"
 #include "row_json.hpp"
 
 namespace livesync::api {
@@ -57,41 +57,49 @@ void require_json_mutation(Context& ctx, const Request& request) {
     http::require_content_type(request, "application/json");
 }
 
+json rows_json(Entity entity, const std::vector<store::Row>& rows) {
+    json items = json::array();
+    for (const store::Row& row : rows) items.push_back(row_to_json(entity, row));
+    return items;
+}
+
+// The body of a list answer at entity revision `rev`: the changes since a revision, or a page
+// (every row of a plain list; `next` once any list parameter is given). Call inside the
+// ReadTransaction `rev` was read in, so the rows are exactly that revision's.
+std::string render_list(Entity entity, Context& ctx, const ListParams& params, std::int64_t rev) {
+    if (params.since) {
+        store::Changes changes = ctx.store.changes_since(entity, params.filter, *params.since);
+        return json{{"items", rows_json(entity, changes.changed)},
+                    {"deleted", std::move(changes.gone)},
+                    {"rev", rev}}
+            .dump();
+    }
+    store::Page page = ctx.store.page(entity, params.filter, params.window);
+    json body{{"items", rows_json(entity, page.rows)}, {"rev", rev}};
+    if (params.extended) body["next"] = page.next ? json(*page.next) : json(nullptr);
+    return body.dump();
+}
+
 }  // namespace
 
 Response list_rows(Entity entity, Context& ctx, const Request& request) {
-    const store::EntitySpec& spec = store::spec_of(entity);
-    std::optional<std::int64_t> parent;
-    if (spec.parent_column.empty()) {
-        http::parse_query(request.query, {});
-    } else {
-        std::string key(spec.parent_column);
-        auto query = http::parse_query(request.query, {key});
-        if (auto it = query.find(key); it != query.end()) {
-            parent = http::parse_id(it->second);
-            if (!parent)
-                throw ApiError(ErrorKind::invalid_query, key + " must be a positive integer id",
-                               {{key, "must be a positive integer id"}});
-        }
-    }
+    ListParams params = parse_list_params(entity, request.query);
 
     store::ReadTransaction tx(ctx.store);
-    std::int64_t rev = ctx.store.revisions().of(entity);
-    std::string etag = http::etag_of(rev);
+    Revisions now = ctx.store.revisions();
+    std::int64_t rev = now.of(entity);
+    // Checked before any tag or cache: a since answer cached at this entity revision may have
+    // been right before the database was restored or the horizon moved past it.
+    if (params.since && !ctx.store.change_log_covers(*params.since, now))
+        return Response::json(200, {{"reset", true}, {"rev", rev}});
+    std::string etag = params.etag(rev);
     auto if_none_match = request.header("if-none-match");
-    if (if_none_match && http::none_match_hits(*if_none_match, rev))
+    if (if_none_match && http::none_match_hits(*if_none_match, etag))
         return Response::empty(304).header("ETag", etag);
 
-    ListCache::Key key{entity, parent};
-    const std::string* cached = ctx.list_cache.find(key, rev);
-    if (!cached) {
-        json items = json::array();
-        for (const store::Row& row : ctx.store.list(entity, parent))
-            items.push_back(row_to_json(entity, row));
-        ctx.list_cache.put(key, rev, json{{"items", std::move(items)}, {"rev", rev}}.dump());
-        cached = ctx.list_cache.find(key, rev);
-    }
-    return Response::json_text(200, *cached).header("ETag", etag);
+    ListCache::Body body = ctx.list_cache.get(
+        {entity, params.canonical}, rev, [&] { return render_list(entity, ctx, params, rev); });
+    return Response::json_text(200, *body).header("ETag", etag);
 }
 
 Response read_row(Entity entity, Context& ctx, const Request& request, const PathParams& params) {

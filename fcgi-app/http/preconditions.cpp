@@ -58,7 +58,10 @@ std::string etag_of(std::int64_t rev) {
 }
 
 bool none_match_hits(const std::string& header, std::int64_t rev) {
-    std::string tag = etag_of(rev);
+    return none_match_hits(header, etag_of(rev));
+}
+
+bool none_match_hits(const std::string& header, std::string_view tag) {
     return any_tag(header, [&](std::string_view t, bool) { return t == "*" || t == tag; });
 }
 

@@ -26,6 +26,9 @@ std::string etag_of(std::int64_t rev);
 
 // If-None-Match: true when any listed tag (weak comparison) is `"<rev>"`, or it is `*`.
 bool none_match_hits(const std::string& header, std::int64_t rev);
+// The same for any entity tag `tag` (with its quotes). Weak comparison matters behind nginx's
+// gzip, which turns a strong tag into W/"…" in the compressed response the browser keeps.
+bool none_match_hits(const std::string& header, std::string_view tag);
 
 // If-Match: true when any listed tag (strong comparison) is `"<rev>"`, or it is `*`.
 bool match_hits(const std::string& header, std::int64_t rev);

@@ -36,7 +36,7 @@ std::optional<std::string> percent_decode(std::string_view s) {
 }  // namespace
 
 std::map<std::string, std::string> parse_query(std::string_view query,
-                                               std::initializer_list<std::string_view> allowed) {
+                                               const std::vector<std::string_view>& allowed) {
     std::map<std::string, std::string> out;
     while (!query.empty()) {
         auto amp = query.find('&');

@@ -63,6 +63,48 @@ CREATE TABLE checklist_items (
 );
 CREATE INDEX checklist_items_by_subcomponent ON checklist_items (subcomponent_id, position);
 )sql",
+    // 2: large lists. Indexes for keyset pages under a filter and for changes since a revision,
+    // and the change log of deleted rows (tombstones), written by triggers in the deleting
+    // transaction itself, so that cascade deletes are logged too. A trigger stamps the global
+    // revision the transaction has already bumped (Store::remove bumps it before deleting).
+    // `tombstone_horizon` holds the revision below which the log is incomplete: tombstones at
+    // or below it are pruned, and this version starts logging now, so an upgraded database
+    // starts it at its current revision.
+    R"sql(
+CREATE INDEX projects_by_rev ON projects (rev);
+CREATE INDEX projects_by_status ON projects (status);
+CREATE INDEX projects_by_owner ON projects (owner);
+CREATE INDEX solutions_by_rev ON solutions (rev);
+CREATE INDEX solutions_by_status ON solutions (status);
+CREATE INDEX subcomponents_by_rev ON subcomponents (rev);
+CREATE INDEX subcomponents_by_status ON subcomponents (status);
+CREATE INDEX subcomponents_by_owner ON subcomponents (owner);
+
+CREATE TABLE tombstones (
+    rev    INTEGER NOT NULL,
+    entity TEXT NOT NULL,
+    id     INTEGER NOT NULL,
+    PRIMARY KEY (rev, entity, id)
+) WITHOUT ROWID;
+
+CREATE TABLE tombstone_horizon (
+    rev INTEGER NOT NULL
+);
+INSERT INTO tombstone_horizon (rev) SELECT rev FROM revisions WHERE name = 'global';
+
+CREATE TRIGGER projects_tombstone AFTER DELETE ON projects BEGIN
+    INSERT INTO tombstones (rev, entity, id)
+        SELECT rev, 'projects', OLD.id FROM revisions WHERE name = 'global';
+END;
+CREATE TRIGGER solutions_tombstone AFTER DELETE ON solutions BEGIN
+    INSERT INTO tombstones (rev, entity, id)
+        SELECT rev, 'solutions', OLD.id FROM revisions WHERE name = 'global';
+END;
+CREATE TRIGGER subcomponents_tombstone AFTER DELETE ON subcomponents BEGIN
+    INSERT INTO tombstones (rev, entity, id)
+        SELECT rev, 'subcomponents', OLD.id FROM revisions WHERE name = 'global';
+END;
+)sql",
 };
 
 int read_user_version(Db& db) {
@@ -77,7 +119,7 @@ int current_schema_version() {
     return static_cast<int>(std::size(kMigrations));
 }
 
-void migrate(Db& db) {
+void migrate(Db& db, int target_version) {
     db.exec("BEGIN IMMEDIATE");
     try {
         int version = read_user_version(db);
@@ -85,7 +127,7 @@ void migrate(Db& db) {
             throw std::runtime_error("database schema version " + std::to_string(version) +
                                      " is newer than this livesync (" +
                                      std::to_string(current_schema_version()) + ")");
-        for (int v = version; v < current_schema_version(); ++v) {
+        for (int v = version; v < target_version; ++v) {
             db.exec(kMigrations[v]);
             db.exec(("PRAGMA user_version = " + std::to_string(v + 1)).c_str());
         }

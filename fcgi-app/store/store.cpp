@@ -1,5 +1,6 @@
 #include "store.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <set>
 #include <string>
@@ -8,6 +9,7 @@
 
 #include "clock.hpp"
 #include "schema.hpp"
+#include "sql_text.hpp"
 
 namespace livesync::store {
 namespace {
@@ -15,6 +17,14 @@ namespace {
 int entity_index(Entity e) {
     return static_cast<int>(e);
 }
+
+// Tombstones are pruned on every kPruneEvery-th revision: one range delete on the log's
+// primary key, rare enough to cost nothing per write.
+constexpr std::int64_t kPruneEvery = 256;
+
+// Up to this many rows, a list reads its checklists row by row (an index seek each); above it,
+// one pass over all items is cheaper.
+constexpr size_t kChecklistSeeks = 256;
 
 // SQLite's default busy handler sleeps in steps of 1 to 100 ms; a write here holds the lock for
 // well under a millisecond, so waiting that long wastes most of the time the lock is free. Poll
@@ -38,40 +48,6 @@ Db open_database(const Config& config) {
     db.exec(("PRAGMA synchronous = " + config.synchronous).c_str());
     db.exec("PRAGMA foreign_keys = ON");
     return db;
-}
-
-// Column lists are built from the entity's spec (fixed at compile time), never from input.
-std::string editable_columns(const EntitySpec& s) {
-    std::string cols;
-    if (!s.parent_column.empty()) cols += std::string(s.parent_column) + ", ";
-    cols += "name, description, status";
-    if (s.has_owner) cols += ", owner";
-    if (s.has_phases) cols += ", phases";
-    return cols;
-}
-
-std::string select_columns(const EntitySpec& s) {
-    return "id, " + editable_columns(s) + ", created_at, updated_at, rev";
-}
-
-std::string placeholders(const std::string& columns) {
-    std::string out = "?";
-    for (char c : columns)
-        if (c == ',') out += ", ?";
-    return out;
-}
-
-std::string assignments(const std::string& columns) {
-    std::string out, col;
-    for (char c : columns + ",") {
-        if (c == ',') {
-            out += (out.empty() ? "" : ", ") + col + " = ?";
-            col.clear();
-        } else if (c != ' ') {
-            col += c;
-        }
-    }
-    return out;
 }
 
 }  // namespace
@@ -144,6 +120,7 @@ void WriteTransaction::commit() {
         if (!touched_[entity_index(e)]) continue;
         store_.set_entity_rev_.reset().bind(1, r).bind(2, entity_name(e)).run();
     }
+    if (r % kPruneEvery == 0) store_.prune_tombstones(r);
     (nested_ ? store_.release_ : store_.commit_).run();
     done_ = true;
 }
@@ -180,6 +157,11 @@ Store::Store(const Config& config)
       project_has_subcomponents_(db_,
                                  "SELECT EXISTS (SELECT 1 FROM subcomponents c JOIN solutions s "
                                  "ON s.id = c.solution_id WHERE s.project_id = ?)"),
+      tombstones_since_(db_, "SELECT id FROM tombstones WHERE rev > ? AND entity = ?"),
+      read_horizon_(db_, "SELECT rev FROM tombstone_horizon"),
+      prune_tombstones_(db_, "DELETE FROM tombstones WHERE rev <= ?"),
+      raise_horizon_(db_, "UPDATE tombstone_horizon SET rev = max(rev, ?)"),
+      horizon_revs_(config.tombstone_horizon_revs),
       revision_reader_(db_) {
     for (Entity e : kTableEntities) {
         const EntitySpec& s = spec_of(e);
@@ -194,9 +176,6 @@ Store::Store(const Config& config)
             e, EntityStatements{
                    Stmt(db_, select + " WHERE id = ?"),
                    Stmt(db_, select + " ORDER BY id"),
-                   Stmt(db_, select + " WHERE " +
-                                 std::string(s.parent_column.empty() ? "id" : s.parent_column) +
-                                 " = ? ORDER BY id"),
                    // The new id is read with sqlite3_last_insert_rowid: RETURNING would fill
                    // a temporary table on every execution, a third of a CSV import's time.
                    Stmt(db_, "INSERT INTO " + table + " (" + editable +
@@ -261,30 +240,93 @@ std::optional<Row> Store::find(Entity entity, std::int64_t id) {
     }
     Row row = read_row(s, stmt);
     stmt.reset();
-    if (s.has_checklist) {
-        checklist_of_.reset().bind(1, id);
-        while (checklist_of_.step())
-            row.checklist.push_back(
-                {checklist_of_.int64(1), checklist_of_.text(2), checklist_of_.int64(3) != 0});
-        checklist_of_.reset();
-    }
+    if (s.has_checklist) read_checklist(row);
     return row;
 }
 
 std::vector<Row> Store::list(Entity entity, std::optional<std::int64_t> parent_id) {
+    ListFilter filter;
+    filter.parent_id = parent_id;
+    return page(entity, filter, {}).rows;
+}
+
+Stmt& Store::shaped(const std::string& sql) {
+    auto it = shaped_.find(sql);
+    if (it == shaped_.end()) it = shaped_.emplace(sql, Stmt(db_, sql)).first;
+    return it->second;
+}
+
+Page Store::page(Entity entity, const ListFilter& filter, const PageWindow& window) {
     const EntitySpec& s = spec_of(entity);
-    Stmt& stmt = parent_id ? statements(entity).select_by_parent : statements(entity).select_all;
+    Stmt& stmt = shaped(page_sql(s, filter, window));
     stmt.reset();
-    if (parent_id) stmt.bind(1, *parent_id);
-    std::vector<Row> rows;
-    while (stmt.step()) rows.push_back(read_row(s, stmt));
+    int i = bind_filter(stmt, 1, filter);
+    if (window.after) stmt.bind(i++, *window.after);
+    // One row more than asked tells whether there is a next page.
+    stmt.bind(i, window.limit ? std::int64_t{*window.limit} + 1 : -1);
+    Page page;
+    while (stmt.step()) page.rows.push_back(read_row(s, stmt));
     stmt.reset();
-    if (s.has_checklist) load_checklists(rows, parent_id);
-    return rows;
+    if (window.limit && page.rows.size() > static_cast<size_t>(*window.limit)) {
+        page.rows.pop_back();
+        page.next = page.rows.back().id;
+    }
+    if (s.has_checklist) load_checklists(page.rows, filter.parent_id);
+    return page;
+}
+
+bool Store::change_log_covers(std::int64_t since, const Revisions& now) {
+    read_horizon_.reset().step();
+    // The configured horizon counts even before a prune has caught up with it, so that whether
+    // a `since` is answered does not depend on when the last prune ran.
+    std::int64_t horizon = std::max(read_horizon_.int64(0), now.global - horizon_revs_);
+    read_horizon_.reset();
+    return since >= horizon && since <= now.global;
+}
+
+Changes Store::changes_since(Entity entity, const ListFilter& filter, std::int64_t since) {
+    const EntitySpec& s = spec_of(entity);
+    Changes changes;
+    Stmt& changed = shaped(changed_sql(s, filter));
+    bind_filter(changed.reset().bind(1, since), 2, filter);
+    while (changed.step()) changes.changed.push_back(read_row(s, changed));
+    changed.reset();
+    if (s.has_checklist) load_checklists(changes.changed, filter.parent_id);
+
+    tombstones_since_.reset().bind(1, since).bind(2, entity_name(entity));
+    while (tombstones_since_.step()) changes.gone.push_back(tombstones_since_.int64(0));
+    tombstones_since_.reset();
+    if (!filter.empty()) {
+        Stmt& unmatched = shaped(unmatched_sql(s, filter));
+        bind_filter(unmatched.reset().bind(1, since), 2, filter);
+        while (unmatched.step()) changes.gone.push_back(unmatched.int64(0));
+        unmatched.reset();
+    }
+    std::sort(changes.gone.begin(), changes.gone.end());
+    return changes;
+}
+
+void Store::prune_tombstones(std::int64_t rev) {
+    std::int64_t horizon = rev - horizon_revs_;
+    if (horizon <= 0) return;
+    prune_tombstones_.reset().bind(1, horizon).run();
+    raise_horizon_.reset().bind(1, horizon).run();
+}
+
+void Store::read_checklist(Row& row) {
+    checklist_of_.reset().bind(1, row.id);
+    while (checklist_of_.step())
+        row.checklist.push_back(
+            {checklist_of_.int64(1), checklist_of_.text(2), checklist_of_.int64(3) != 0});
+    checklist_of_.reset();
 }
 
 void Store::load_checklists(std::vector<Row>& rows, std::optional<std::int64_t> solution_id) {
     if (rows.empty()) return;
+    if (rows.size() <= kChecklistSeeks) {
+        for (Row& row : rows) read_checklist(row);
+        return;
+    }
     std::unordered_map<std::int64_t, Row*> by_id;
     for (Row& r : rows) by_id.emplace(r.id, &r);
     Stmt& stmt = solution_id ? checklist_by_solution_ : checklist_all_;
@@ -400,6 +442,7 @@ void Store::write_checklist(Row& row) {
 DeleteResult Store::remove(WriteTransaction& tx, Entity entity, std::int64_t id) {
     EntityStatements& st = statements(entity);
     if (!exists(entity, id)) return {};
+    tx.rev();  // the tombstone triggers stamp the bumped global revision
     // Checklist items are part of their subcomponent, not a separate entity, so only the
     // entities whose rows the cascade really deletes get a new revision.
     bool has_children = false;

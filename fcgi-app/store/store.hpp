@@ -15,6 +15,7 @@
 #include "checklist_inserter.hpp"
 #include "config.hpp"
 #include "entity.hpp"
+#include "list_query.hpp"
 #include "revisions.hpp"
 #include "rows.hpp"
 #include "sqlite.hpp"
@@ -87,7 +88,16 @@ class Store {
 
     Revisions revisions();
     std::optional<Row> find(Entity entity, std::int64_t id);
+    // Every row (of one parent, if given), in id order.
     std::vector<Row> list(Entity entity, std::optional<std::int64_t> parent_id);
+    // The rows matching `filter` inside `window`, with the `after` of the next page.
+    Page page(Entity entity, const ListFilter& filter, const PageWindow& window);
+    // Whether the change log can tell what changed after global revision `since`: not when it
+    // is older than the tombstone horizon, nor newer than `now.global` (the database was
+    // restored). `now`: the revisions read in the same ReadTransaction.
+    bool change_log_covers(std::int64_t since, const Revisions& now);
+    // What changed after `since` (which change_log_covers) as `filter` sees it.
+    Changes changes_since(Entity entity, const ListFilter& filter, std::int64_t since);
     bool exists(Entity entity, std::int64_t id);
     // Calls `visit` for every row of `entity` in id order (a subcomponent with its checklist),
     // one row at a time, so a whole table never sits in memory (CSV export). `visit` must not
@@ -107,14 +117,20 @@ class Store {
     friend class WriteTransaction;
 
     struct EntityStatements {
-        Stmt select_one, select_all, select_by_parent, insert, update, remove, exists, has_children;
+        Stmt select_one, select_all, insert, update, remove, exists, has_children;
     };
 
     EntityStatements& statements(Entity entity);
     Row read_row(const EntitySpec& spec, const Stmt& stmt);
     void read_row_into(const EntitySpec& spec, const Stmt& stmt, Row& row);
     int bind_editable(const EntitySpec& spec, Stmt& stmt, const Row& row);
+    void read_checklist(Row& row);
+    // Fills the checklists of `rows` (of one solution, if given).
     void load_checklists(std::vector<Row>& rows, std::optional<std::int64_t> solution_id);
+    // The statement for one SQL text of sql_text's shapes, prepared on first use.
+    Stmt& shaped(const std::string& sql);
+    // Forgets tombstones older than the horizon; called by a commit now and then.
+    void prune_tombstones(std::int64_t rev);
     // A new row has no stored items, so only update() looks for items the list dropped.
     void remove_dropped_items(const Row& row);
     void write_checklist(Row& row);
@@ -128,6 +144,9 @@ class Store {
     Stmt checklist_update_, checklist_delete_;
     ChecklistInserter checklist_inserter_;
     Stmt project_has_subcomponents_;
+    Stmt tombstones_since_, read_horizon_, prune_tombstones_, raise_horizon_;
+    std::map<std::string, Stmt> shaped_;
+    std::int64_t horizon_revs_;
     RevisionReader revision_reader_;
 };
 

@@ -26,10 +26,12 @@ export class Api {
 
   /**
    * GET with If-None-Match. Resolves { body, changed } — changed is false when the server said
-   * 304 and the cached body is returned.
+   * 304 and the cached body is returned. conditional: false for URLs asked once (a `since=` delta,
+   * a further page), which would only fill the cache.
    */
-  async get(url) {
+  async get(url, { conditional = true } = {}) {
     const headers = { Accept: 'application/json', 'X-Client-Id': this.clientId };
+    if (!conditional) return { body: await this.read(await this.send(url, { method: 'GET', headers })), changed: true };
     const cached = this.cache.get(url);
     if (cached) headers['If-None-Match'] = cached.etag;
     const res = await this.send(url, { method: 'GET', headers });

@@ -78,3 +78,31 @@ export function uid(prefix = 'id') {
   idSeq += 1;
   return `${prefix}-${idSeq}`;
 }
+
+/**
+ * Runs `mutate` (which inserts or removes content) so that what the user is looking at does not
+ * move: the focused element if there is one, else — once the page is scrolled — the first
+ * element of `container` still in view. At the very top with nothing focused, new content above
+ * pushes the rest down into view, as a newest-first list should. Content inside `container` is
+ * excluded from the browser's own scroll anchoring (CSS `overflow-anchor: none`), so only this
+ * adjusts, the same way in every browser.
+ */
+export function keepInView(container, mutate) {
+  let anchor = document.activeElement;
+  if (!anchor || anchor === document.body || anchor === document.documentElement) {
+    anchor = null;
+    if (window.scrollY > 0) {
+      for (const el of container.children) {
+        if (el.getBoundingClientRect().bottom > 0) {
+          anchor = el;
+          break;
+        }
+      }
+    }
+  }
+  const top = anchor?.getBoundingClientRect().top;
+  mutate();
+  if (!anchor?.isConnected) return;
+  const moved = anchor.getBoundingClientRect().top - top;
+  if (moved) window.scrollBy(0, moved);
+}

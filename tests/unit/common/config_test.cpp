@@ -65,3 +65,13 @@ TEST_CASE("command-line overrides win over the file and accept dashes") {
     CHECK(c.busy_timeout_ms == 250);
     CHECK(c.coalesce_ms == 5);
 }
+
+TEST_CASE("the tombstone horizon is a positive number of revisions") {
+    Config c;
+    CHECK(c.tombstone_horizon_revs == 100000);
+    set_config_value(c, "tombstone-horizon-revs", "3");
+    CHECK(c.tombstone_horizon_revs == 3);
+    CHECK_THROWS_WITH(set_config_value(c, "tombstone_horizon_revs", "0"),
+                      Catch::Contains("tombstone_horizon_revs"));
+    CHECK_THROWS(set_config_value(c, "tombstone_horizon_revs", "lots"));
+}
