@@ -39,7 +39,7 @@ struct Config {
 
     // Daemon
     int coalesce_ms = 100;
-    int heartbeat_s = 25;
+    int heartbeat_s = 15;
     int drain_ms = 5000;
     int safety_tick_ms = 1000;
     int max_connections = 19000;

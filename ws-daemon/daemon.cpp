@@ -92,6 +92,10 @@ Daemon::Daemon(const Config& config)
 
     if (auto r = source_.read()) revs_ = *r;
     metrics_.revisions = revs_;
+    // What is in the table at start-up counts as announced: every hello shows it.
+    std::vector<Change> start;
+    for (Entity e : kTableEntities) start.push_back({e, revs_.of(e), {}});
+    announced_.record(start);
 
     protocols_[0] = {
         "livesync", &Daemon::http_callback, sizeof(Session), kRxBufferBytes, 0, nullptr, 0};
@@ -321,7 +325,7 @@ int Daemon::on_http_request(lws* wsi, Session* s, const char* path) {
     }
     std::uint8_t pending = kPendingHello;
     if (auto last = custom_header(wsi, "last-event-id:"))
-        if (parse_last_event_id(*last) != revs_.global) pending |= kPendingCatchUp;
+        if (parse_last_event_id(*last) != told().global) pending |= kPendingCatchUp;
 
     unsigned char buf[LWS_PRE + 512];
     unsigned char* start = buf + LWS_PRE;
@@ -381,11 +385,20 @@ void Daemon::link(lws* wsi, Session* s, SessionKind kind, std::uint8_t pending) 
     s->kind = kind;
     s->pending = pending;
     s->mixed = 0;
+    s->wrote = false;
     slots_.add(s);
     auto t = static_cast<std::size_t>(kind == SessionKind::ws ? Transport::ws : Transport::sse);
     ++metrics_.open[t];
     ++metrics_.accepted[t];
     lws_callback_on_writable(wsi);
+}
+
+Revisions Daemon::told() const {
+    // Every transaction bumps the global revision and sets some entity's to it, so once all is
+    // announced the highest entity revision is the global one; while a change is held back it is
+    // the newest revision subscribers have heard of, and never goes back (but for a restore).
+    return {announced_.all_rev(), announced_.rev(Entity::projects),
+            announced_.rev(Entity::solutions), announced_.rev(Entity::subcomponents)};
 }
 
 std::int64_t Daemon::heartbeat_tick_ms() const {
@@ -404,7 +417,7 @@ std::size_t Daemon::compose_refresh(Session* s, char* out, std::int64_t& rev) {
     if (s->pending & kPendingCatchUp) {
         s->pending &= static_cast<std::uint8_t>(~(kPendingCatchUp | kPendingEntities));
         s->mixed = 0;
-        rev = revs_.global;
+        rev = told().global;
         return format_refresh(buf, Entity::all, rev, {});
     }
     std::uint8_t entities = s->pending & kPendingEntities;
@@ -439,9 +452,9 @@ int Daemon::on_writeable(lws* wsi, Session* s) {
     char json[kMaxFrameBytes];
     std::size_t n = 0;
     const char* event = "refresh";
-    std::int64_t id = revs_.global;
+    Revisions told_revs = told();
+    std::int64_t id = told_revs.global;
     int retry = 0;
-    bool heartbeat = false;
     if (s->pending & kPendingReconnect) {
         int after = std::uniform_int_distribution<int>(0, config_.drain_ms)(random_);
         n = format_reconnect({json, sizeof json}, after);
@@ -449,38 +462,35 @@ int Daemon::on_writeable(lws* wsi, Session* s) {
         retry = std::max(after, 1);
         s->pending = kPendingClose;
     } else if (s->pending & kPendingHello) {
-        n = format_hello({json, sizeof json}, revs_);
+        n = format_hello({json, sizeof json}, told_revs,
+                         static_cast<std::int64_t>(config_.heartbeat_s) * 1000);
         event = "hello";
         retry = kSseRetryMs;
         s->pending &= static_cast<std::uint8_t>(~kPendingHello);
     } else if (s->pending & (kPendingCatchUp | kPendingEntities)) {
         n = compose_refresh(s, json, id);  // a refresh's SSE id is its own rev
     } else {
-        heartbeat = true;
+        // After every refresh due here, so a beat never shows a revision before its event (whose
+        // origin may tell the tab the change is its own).
+        n = format_beat({json, sizeof json}, told_revs);
+        event = "beat";
+        s->pending &= static_cast<std::uint8_t>(~kPendingHeartbeat);
     }
-    s->pending &= static_cast<std::uint8_t>(~kPendingHeartbeat);  // any frame proves liveness
 
     unsigned char* start = frame_ + LWS_PRE;
-    std::size_t len = 0;
-    lws_write_protocol mode = ws ? LWS_WRITE_TEXT : LWS_WRITE_HTTP;
-    if (heartbeat && ws) {
-        mode = LWS_WRITE_PING;
-    } else if (heartbeat) {
-        auto hb = sse_heartbeat();
-        std::memcpy(start, hb.data(), hb.size());
-        len = hb.size();
-    } else if (ws) {
+    std::size_t len = n;
+    if (ws)
         std::memcpy(start, json, n);
-        len = n;
-    } else {
+    else
         len = format_sse_event({reinterpret_cast<char*>(start), kMaxFrameBytes + 64}, event, id,
                                {json, n}, retry);
-    }
+    lws_write_protocol mode = ws ? LWS_WRITE_TEXT : LWS_WRITE_HTTP;
     if (lws_write(wsi, start, len, mode) < static_cast<int>(len)) {
         ++metrics_.dropped(Drop::write_failed);
         return -1;
     }
     ++metrics_.frames_out[static_cast<std::size_t>(ws ? Transport::ws : Transport::sse)];
+    s->wrote = true;
     if (s->pending) lws_callback_on_writable(wsi);
     return 0;
 }
@@ -626,17 +636,19 @@ void Daemon::on_gate_deadline(lws_sorted_usec_list_t* sul) {
 
 void Daemon::on_heartbeat_tick(lws_sorted_usec_list_t* sul) {
     Daemon* d = reinterpret_cast<Timer*>(sul)->owner;
-    // One slot of the subscribers per tick (session_slots.hpp). A subscriber whose previous
-    // heartbeat is still unsent has not accepted a single frame for a whole period: its socket is
-    // stuck, so it is dropped rather than waited for.
+    // One slot of the subscribers per tick (session_slots.hpp). A subscriber whose previous beat
+    // is still unsent and that has not accepted a single frame for a whole period has a stuck
+    // socket, so it is dropped rather than waited for. (A beat waits behind refreshes, so one
+    // still due while frames go out only means the connection is busy with events.)
     d->slots_.for_each_due([d](Session* s) {
-        if (s->pending & kPendingHeartbeat) {
+        if ((s->pending & kPendingHeartbeat) && !s->wrote) {
             ++d->metrics_.dropped(Drop::stalled);
             lws_set_timeout(s->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
-        } else {
-            s->pending |= kPendingHeartbeat;
-            lws_callback_on_writable(s->wsi);
+            return;
         }
+        s->wrote = false;
+        s->pending |= kPendingHeartbeat;
+        lws_callback_on_writable(s->wsi);
     });
     d->schedule(d->heartbeat_timer_, &Daemon::on_heartbeat_tick, d->heartbeat_tick_ms());
 }

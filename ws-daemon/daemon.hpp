@@ -81,6 +81,9 @@ class Daemon {
     void begin_drain();
     void link(lws* wsi, Session* s, SessionKind kind, std::uint8_t pending);
     bool at_capacity() const;
+    // The revisions subscribers have been told (announced_, so nothing coalescing or gate_ still
+    // holds back), as `hello`, `beat` and SSE ids carry them.
+    Revisions told() const;
     // heartbeat_s cut into SessionSlots::kSlots ticks.
     std::int64_t heartbeat_tick_ms() const;
     int respond(lws* wsi, unsigned status, const char* code, const char* message);
@@ -102,7 +105,7 @@ class Daemon {
     SignalLedger ledger_;
     Coalescer coalescer_;
     Metrics metrics_;
-    Revisions revs_;
+    Revisions revs_;  // as last read; told() is what subscribers know of it
     AttributionGate gate_;
     Announcements announced_;
     SessionSlots slots_;  // every linked session

@@ -10,16 +10,30 @@ std::size_t checked(int n, std::span<char> out) {
     return n > 0 && static_cast<std::size_t>(n) < out.size() ? static_cast<std::size_t>(n) : 0;
 }
 
-}  // namespace
-
-std::size_t format_hello(std::span<char> out, const Revisions& r) {
+// {"type":"<type>","rev":R,"revs":{…}<tail>}: hello and beat differ only in type and tail.
+std::size_t format_revisions(std::span<char> out, std::string_view type, const Revisions& r,
+                             std::string_view tail) {
     return checked(
         std::snprintf(out.data(), out.size(),
-                      "{\"type\":\"hello\",\"rev\":%lld,\"revs\":{\"projects\":%lld,"
-                      "\"solutions\":%lld,\"subcomponents\":%lld}}",
-                      static_cast<long long>(r.global), static_cast<long long>(r.projects),
-                      static_cast<long long>(r.solutions), static_cast<long long>(r.subcomponents)),
+                      "{\"type\":\"%.*s\",\"rev\":%lld,\"revs\":{\"projects\":%lld,"
+                      "\"solutions\":%lld,\"subcomponents\":%lld}%.*s}",
+                      static_cast<int>(type.size()), type.data(), static_cast<long long>(r.global),
+                      static_cast<long long>(r.projects), static_cast<long long>(r.solutions),
+                      static_cast<long long>(r.subcomponents), static_cast<int>(tail.size()),
+                      tail.data()),
         out);
+}
+
+}  // namespace
+
+std::size_t format_hello(std::span<char> out, const Revisions& revs, std::int64_t beat_ms) {
+    char tail[32];
+    int n = std::snprintf(tail, sizeof tail, ",\"beat_ms\":%lld", static_cast<long long>(beat_ms));
+    return format_revisions(out, "hello", revs, {tail, static_cast<std::size_t>(n)});
+}
+
+std::size_t format_beat(std::span<char> out, const Revisions& revs) {
+    return format_revisions(out, "beat", revs, "");
 }
 
 std::size_t format_refresh(std::span<char> out, Entity entity, std::int64_t rev,
@@ -55,10 +69,6 @@ std::size_t format_sse_event(std::span<char> out, std::string_view event, std::i
                                 static_cast<long long>(id), static_cast<int>(event.size()),
                                 event.data(), static_cast<int>(json.size()), json.data());
     return checked(n, out);
-}
-
-std::string_view sse_heartbeat() {
-    return ": heartbeat\n\n";
 }
 
 std::int64_t parse_last_event_id(std::string_view text) {

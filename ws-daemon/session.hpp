@@ -17,7 +17,8 @@ enum class SessionKind : std::uint8_t { none = 0, ws, sse };
 inline constexpr std::uint8_t kPendingEntities = 0x07;
 inline constexpr std::uint8_t kPendingHello = 1 << 3;
 inline constexpr std::uint8_t kPendingCatchUp = 1 << 4;  // refresh `all` at the current rev
-inline constexpr std::uint8_t kPendingHeartbeat = 1 << 5;
+inline constexpr std::uint8_t kPendingHeartbeat = 1
+                                                  << 5;  // a `beat`, due once per heartbeat period
 inline constexpr std::uint8_t kPendingReconnect = 1 << 6;
 inline constexpr std::uint8_t kPendingClose = 1 << 7;  // reconnect sent: close once flushed
 
@@ -57,6 +58,7 @@ struct Session {
     std::uint8_t mixed;    // entity bits whose pending event stands for announcements from
                            // more than one client (or an unknown one): it goes out without an
                            // origin (announcements.hpp)
+    bool wrote;            // a frame went out since its heartbeat slot was last visited
     FrameGuard guard;
 };
 

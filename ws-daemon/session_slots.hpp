@@ -2,7 +2,7 @@
 // lists, assigned round robin as it links, and each heartbeat tick visits one list, so a period's
 // pings (and the pongs they bring back) go out a slice at a time instead of as one wave over every
 // connection that a fan-out could collide with. Each session is visited once per period, at the
-// same point of it, so "its previous heartbeat is still unsent" always means a whole period.
+// same point of it, so "no frame written since its last visit" always means a whole period.
 // Single-threaded (the daemon's loop); no allocation, and the sessions keep their one list link.
 #pragma once
 

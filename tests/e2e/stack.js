@@ -207,6 +207,11 @@ export class Stack {
     );
   }
 
+  /** Sends a signal that does not end the component (SIGSTOP, SIGCONT) to its process group. */
+  signal(name, signal) {
+    process.kill(-this.procs.get(name).pid, signal);
+  }
+
   /** Signals a component's process group; with SIGKILL/SIGTERM waits for it to go. */
   async kill(name, signal = 'SIGTERM') {
     const p = this.procs.get(name);

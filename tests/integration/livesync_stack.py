@@ -374,11 +374,11 @@ class Subscribers:
         if p is not None:
             self.assertIsNone(p.poll(), "the daemon died: " + self.stack.log("wsd"))
 
-    def subscribe(self, transport="ws", **kw):
+    def subscribe(self, transport="ws", beats=False, **kw):
         """A subscriber (WebSocket or SSE) whose `hello` has arrived, reading on a background
-        thread until the test ends. Returns its Collector."""
+        thread until the test ends. Returns its Collector, which records `beat`s only if asked."""
         client = self.stack.ws(**kw) if transport == "ws" else self.stack.sse(**kw)
-        collector = client.collect()
+        collector = client.collect(beats)
         self.addCleanup(collector.stop)
         hello = collector.wait(lambda ms: ms[:1], timeout=5)
         self.assertTrue(hello, f"no hello on {transport}: {collector.ended}")

@@ -5,7 +5,8 @@
 
 TLS by default (certificate not verified), plain TCP with tls=False, or a Unix socket with
 unix_socket=PATH. Understands chunked and close-delimited bodies. A non-200 answer raises
-HTTPError with status, headers and body. Comment lines (heartbeats) are counted in `comments`.
+HTTPError with status, headers and body. Comment lines are counted in `comments`; `beat` events
+(the daemon's heartbeat) are kept in `beats` and skipped unless asked for (beats=True).
 `data` is the JSON-decoded data field (raw text if it is not JSON).
 """
 import json
@@ -13,7 +14,7 @@ import socket
 import time
 from dataclasses import dataclass
 
-from wsclient import Collector, open_stream, read_http_head, recv_before
+from wsclient import Collector, open_stream, read_http_head, recv_before, is_beat
 
 
 class HTTPError(Exception):
@@ -45,6 +46,7 @@ class EventStream:
         self._text = b""      # decoded body bytes not yet parsed into events
         self._eof = False
         self.comments = 0
+        self.beats = []  # (time.monotonic(), Event) of every beat skipped
         self.last_id = None
 
     @classmethod
@@ -107,9 +109,9 @@ class EventStream:
             self._text += self._raw[start:start + size]
             self._raw = self._raw[start + size + 2:]
 
-    def next_event(self, timeout=5):
-        """The next event (comments are skipped and counted). Raises TimeoutError, or
-        StreamClosed when the server ended the stream."""
+    def next_event(self, timeout=5, beats=False):
+        """The next event (comments are skipped and counted, beats skipped and kept unless
+        beats=True). Raises TimeoutError, or StreamClosed when the server ended the stream."""
         deadline = time.time() + timeout
         while True:
             self._decode()
@@ -117,7 +119,9 @@ class EventStream:
             if sep >= 0:
                 block, self._text = self._text[:sep], self._text[sep + 2:]
                 ev = self._parse(block.decode())
-                if ev is not None:
+                if ev is not None and not beats and is_beat(ev.data):
+                    self.beats.append((time.monotonic(), ev))
+                elif ev is not None:
                     return ev
                 continue
             if self._eof:
@@ -152,10 +156,11 @@ class EventStream:
             payload = text
         return Event(fields["event"], fields["id"], payload, fields["retry"])
 
-    def collect(self):
+    def collect(self, beats=False):
         """Hands the stream to a background reader (see wsclient.Collector) whose messages are
         the events' data (`raw()` gives the Event objects). Use no next_event after."""
-        return Collector(self.next_event, self.close, decode=lambda ev: ev.data)
+        return Collector(lambda timeout: self.next_event(timeout, beats), self.close,
+                         decode=lambda ev: ev.data)
 
     def all_events(self, quiet=0.3, timeout=10):
         """Every event until none arrives for `quiet` seconds (or `timeout` passes)."""

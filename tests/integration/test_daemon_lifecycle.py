@@ -51,7 +51,8 @@ class Killed(Subscribers, ApiCase):
         self.stack.start_daemon()
         ws = self.subscribe("ws")
         self.assertEqual(ws.messages()[0], {"type": "hello", "rev": during["rev"],
-                                            "revs": {e: during[e] for e in ENTITIES}})
+                                            "revs": {e: during[e] for e in ENTITIES},
+                                            "beat_ms": 15000})
         sse = self.subscribe("sse", last_event_id=last_id)
         self.assertEqual(sse.wait(lambda ms: ms[1:2], timeout=5),
                          [{"type": "refresh", "entity": "all", "rev": during["rev"]}])

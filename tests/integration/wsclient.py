@@ -6,7 +6,9 @@
 
 Speaks TLS by default (certificate not verified: test stacks use self-signed ones), plain TCP with
 tls=False, or a Unix socket with unix_socket=PATH (then host/port only fill the Host header).
-Answers server pings with pongs like a browser does and counts them in `pings`. A failed handshake
+Answers server pings with pongs like a browser does and counts them in `pings`. `beat` messages
+(the daemon's heartbeat) are kept in `beats` and skipped by recv_json unless asked for (beats=True),
+so a test reading an exact sequence of events is not disturbed by them. A failed handshake
 raises HandshakeError carrying the HTTP status, headers and body; a close frame from the server
 raises ConnectionClosed(code, reason) from recv_*. `Collector` reads any client's messages on a
 background thread (`ws.collect()`, `EventStream.collect()`), so a test can write while its
@@ -80,6 +82,10 @@ def recv_before(sock, deadline, what):
         raise TimeoutError(what)
 
 
+def is_beat(msg):
+    return isinstance(msg, dict) and msg.get("type") == "beat"
+
+
 def read_http_head(sock, buf=b""):
     """Reads until the end of an HTTP response head. Returns (status, headers, rest)."""
     while b"\r\n\r\n" not in buf:
@@ -103,6 +109,7 @@ class WebSocket:
         self.headers = headers
         self._buf = rest
         self.pings = 0
+        self.beats = []  # (time.monotonic(), message) of every beat skipped
         self.closed = None
 
     @classmethod
@@ -215,15 +222,21 @@ class WebSocket:
                 raise ConnectionClosed(code, payload[2:].decode(errors="replace"))
             return opcode, payload
 
-    def recv_json(self, timeout=5):
-        opcode, payload = self.recv_frame(timeout)
-        if opcode != OP_TEXT:
-            raise ValueError(f"expected a text frame, got opcode {opcode}")
-        return json.loads(payload)
+    def recv_json(self, timeout=5, beats=False):
+        """The next message; a `beat` only with beats=True (else it is kept in `beats`)."""
+        deadline = time.time() + timeout
+        while True:
+            opcode, payload = self.recv_frame(max(deadline - time.time(), 0.001))
+            if opcode != OP_TEXT:
+                raise ValueError(f"expected a text frame, got opcode {opcode}")
+            msg = json.loads(payload)
+            if beats or not is_beat(msg):
+                return msg
+            self.beats.append((time.monotonic(), msg))
 
-    def collect(self):
+    def collect(self, beats=False):
         """Hands this socket to a background reader (see Collector); use no recv_* after."""
-        return Collector(self.recv_json, self.close)
+        return Collector(lambda timeout: self.recv_json(timeout, beats), self.close)
 
     def recv_all(self, quiet=0.3, timeout=10):
         """Every message until none arrives for `quiet` seconds (or `timeout` passes)."""

@@ -83,6 +83,7 @@ test('SSE transport decodes named events and closes the stream itself on error',
   es.onopen();
   es.emit('hello', '{"type":"hello","rev":3}');
   es.emit('refresh', '{"type":"refresh","entity":"projects","rev":4}');
+  es.emit('beat', '{"type":"beat","rev":4}');
   es.emit('reconnect', '{"type":"reconnect","after_ms":10}');
   es.onerror();
   es.onerror();
@@ -91,6 +92,7 @@ test('SSE transport decodes named events and closes the stream itself on error',
     'open',
     { type: 'hello', rev: 3 },
     { type: 'refresh', entity: 'projects', rev: 4 },
+    { type: 'beat', rev: 4 },
     { type: 'reconnect', after_ms: 10 },
     'close:error',
   ]);

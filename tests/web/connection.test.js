@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { LiveConnection, entityRevs } from '../../web/live/connection.js';
+import { Refresher } from '../../web/live/refresher.js';
 import { FakeClock, FakeTransport, MemoryStorage, flush } from './fakes.js';
 
 function setup(options = {}) {
@@ -448,4 +449,119 @@ test('an SSE stream that errors (e.g. the browser closed it after a 502) is re-c
   assert.equal(t.ws.opened.length, 0);
   t.sse.last.hello();
   assert.equal(t.conn.state, 'live');
+});
+
+// --- beats: the heartbeat a page can see ----------------------------------------------------------
+
+const REVS = { projects: 1, solutions: 1, subcomponents: 1 };
+
+/** A live WebSocket whose hello announced a 1 s heartbeat. */
+function liveWithBeats(options = {}) {
+  const t = setup({ random: () => 0.25, ...options });
+  t.conn.start();
+  t.ws.last.hello(REVS, 1, { beat_ms: 1000 });
+  assert.equal(t.conn.state, 'live');
+  return t;
+}
+
+test('a beat passes its revisions on like hello; none before hello', () => {
+  const t = setup();
+  t.conn.start();
+  t.ws.last.open();
+  t.ws.last.beat({ projects: 9 }, 9);
+  assert.equal(t.conn.state, 'reconnecting', 'a beat is no hello');
+  assert.deepEqual(t.events.revisions, []);
+  t.ws.last.hello(REVS, 1, { beat_ms: 1000 });
+  t.ws.last.beat({ projects: 7, solutions: 1, subcomponents: 'x' }, 7);
+  assert.deepEqual(t.events.revisions.at(-1), {
+    revs: { projects: 7, solutions: 1 },
+    rev: 7,
+    source: 'beat',
+  });
+});
+
+test('a beat refetches what moved, and nothing when nothing moved', async () => {
+  const clock = new FakeClock();
+  const refresher = new Refresher({ clock: clock.clock });
+  const calls = [];
+  const view = { entities: ['projects', 'solutions'], refresh: async (set) => calls.push([...set].sort()) };
+  refresher.setView(view, { projects: 1, solutions: 1 });
+  // Wired as binding.js wires them.
+  const t = setup({ clock: clock.clock, onRevisions: (revs, rev) => refresher.revisions(revs, rev) });
+  t.conn.start();
+  t.ws.last.hello(REVS, 1, { beat_ms: 1000 });
+  t.ws.last.beat(REVS, 1);
+  await flush();
+  assert.deepEqual(calls, [], 'nothing moved');
+  // A refresh event that was lost on the way: the next beat still shows the move.
+  t.ws.last.beat({ projects: 1, solutions: 4, subcomponents: 4 }, 4);
+  await flush();
+  assert.deepEqual(calls, [['solutions']]);
+});
+
+test('a live stream silent for 2.5 heartbeat intervals is dead: reconnecting, then a reconnect', () => {
+  const t = liveWithBeats();
+  const first = t.ws.last;
+  t.clock.advance(2499);
+  assert.equal(t.conn.state, 'live');
+  assert.equal(first.closed, false);
+  t.clock.advance(1);
+  assert.equal(t.conn.state, 'reconnecting');
+  assert.equal(first.closed, true, 'the silent socket is given up');
+  assert.equal(t.conn.failures.ws, 0, 'a link that was live is not a transport failure');
+  assert.equal(t.clock.nextIn(), 250, 'the usual backoff, from its first step');
+  t.clock.advance(250);
+  assert.equal(t.ws.opened.length, 2);
+  first.beat(); // the dead socket speaks up late: ignored
+  assert.equal(t.conn.state, 'reconnecting');
+  t.ws.last.hello({ projects: 3, solutions: 1, subcomponents: 1 }, 3, { beat_ms: 1000 });
+  assert.deepEqual(t.events.states, ['live', 'reconnecting', 'live']);
+  assert.equal(t.events.revisions.at(-1).revs.projects, 3, 'the new hello catches up');
+});
+
+test('beats keep a stream live, and so do events', () => {
+  const t = liveWithBeats();
+  for (let i = 0; i < 10; i++) {
+    t.clock.advance(2000);
+    t.ws.last.beat();
+  }
+  t.clock.advance(2000);
+  t.ws.last.send({ type: 'refresh', entity: 'projects', rev: 2 });
+  t.clock.advance(2000);
+  t.ws.last.send({ type: 'refresh', entity: 'projects', rev: 3, origin: 'tab-me' });
+  t.clock.advance(2000);
+  assert.equal(t.conn.state, 'live');
+  assert.equal(t.ws.opened.length, 1);
+  t.clock.advance(500);
+  assert.equal(t.conn.state, 'reconnecting', 'silence counts from the last message');
+});
+
+test('the silence bound follows the interval hello announces, over SSE too', () => {
+  const t = setup({ storage: new MemoryStorage({ 'livesync.transport': 'sse' }) });
+  t.conn.start();
+  t.sse.last.hello(REVS, 1, { beat_ms: 15000 });
+  t.clock.advance(37499);
+  assert.equal(t.conn.state, 'live');
+  t.clock.advance(1);
+  assert.equal(t.conn.state, 'reconnecting');
+  assert.equal(t.sse.last.closed, true);
+});
+
+test('a hello without beat_ms (a daemon without beats) sets no silence watch', () => {
+  const t = setup();
+  t.conn.start();
+  t.ws.last.hello();
+  t.clock.advance(3600000);
+  assert.equal(t.conn.state, 'live');
+});
+
+test('a skipped refresh of this tab is handed to onOwnRefresh, so beats can tell it is on screen', () => {
+  const own = [];
+  const t = setup({ onOwnRefresh: (e) => own.push(e) });
+  t.conn.start();
+  t.ws.last.hello();
+  t.ws.last.send({ type: 'refresh', entity: 'solutions', rev: 4, origin: 'tab-me' });
+  t.ws.last.send({ type: 'refresh', entity: 'projects', rev: 5, origin: 'tab-other' });
+  assert.deepEqual(own, [{ entity: 'solutions', rev: 4 }]);
+  assert.deepEqual(t.events.refreshes, [{ entity: 'projects', rev: 5 }]);
 });

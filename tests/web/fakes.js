@@ -77,10 +77,12 @@ export class FakeTransport {
         },
         open: () => handlers.onOpen(),
         send: (msg) => handlers.onMessage(msg),
-        hello: (revs = { projects: 1, solutions: 1, subcomponents: 1 }, rev = 1) => {
+        hello: (revs = { projects: 1, solutions: 1, subcomponents: 1 }, rev = 1, extra = {}) => {
           handlers.onOpen();
-          handlers.onMessage({ type: 'hello', rev, revs });
+          handlers.onMessage({ type: 'hello', rev, revs, ...extra });
         },
+        beat: (revs = { projects: 1, solutions: 1, subcomponents: 1 }, rev = 1) =>
+          handlers.onMessage({ type: 'beat', rev, revs }),
         fail: (reason = 'error') => handlers.onClose(reason),
       };
       this.opened.push(conn);

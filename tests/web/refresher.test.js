@@ -223,3 +223,32 @@ test('touch (own save) refetches the entities of the view, throttled like events
   await flush();
   assert.equal(v.calls.length, 2);
 });
+
+test("this tab's own change, skipped as an event, is not refetched when a beat shows it", async () => {
+  const { r } = setup();
+  const v = fakeView(['projects', 'solutions']);
+  r.setView(v, { projects: 3, solutions: 3 });
+  r.revisions({ projects: 3, solutions: 3 }, 3);
+  r.own('projects', 4);
+  r.revisions({ projects: 4, solutions: 3 }, 4); // the next beat
+  await flush();
+  assert.deepEqual(v.calls, []);
+  r.revisions({ projects: 5, solutions: 3 }, 5); // someone else's change after it
+  assert.deepEqual(v.calls, [['projects']]);
+});
+
+test('an event for the revision a refetch in flight was started for adds no refetch', async () => {
+  const { clock, r } = setup();
+  const v = fakeView(['projects'], { auto: false });
+  r.setView(v, { projects: 1 });
+  r.revisions({ projects: 2 }, 2); // e.g. a hello after a reconnect
+  assert.equal(v.calls.length, 1);
+  r.hint('projects', 2); // the refresh event for the same change, while the refetch is in flight
+  v.pending[0].resolve({ projects: 2 });
+  await flush();
+  clock.advance(1000);
+  await flush();
+  assert.equal(v.calls.length, 1);
+  r.hint('projects', 3);
+  assert.equal(v.calls.length, 2, 'a newer change is fetched');
+});

@@ -52,7 +52,7 @@ export function eventSourceTransport(url, EventSourceImpl = globalThis.EventSour
     const onEvent = (ev) => deliver(ev.data, handlers);
     es.onopen = () => handlers.onOpen();
     es.onmessage = onEvent;
-    for (const type of ['hello', 'refresh', 'reconnect']) es.addEventListener(type, onEvent);
+    for (const type of ['hello', 'refresh', 'beat', 'reconnect']) es.addEventListener(type, onEvent);
     es.onerror = () => {
       es.close();
       if (ended) return;
@@ -130,6 +130,7 @@ export function startLive({ win = window, clientId, fetchRevisions, pill, option
     onState: showState,
     onRevisions: (revs, rev) => refresher.revisions(revs, rev),
     onRefresh: ({ entity, rev }) => refresher.hint(entity, rev),
+    onOwnRefresh: ({ entity, rev }) => refresher.own(entity, rev),
   });
   showState(connection.state);
 

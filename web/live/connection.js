@@ -5,7 +5,10 @@
 // States (they drive the status pill):
 //   reconnecting  no live transport yet; an attempt is open or a retry is scheduled
 //   live          a WebSocket or SSE stream has delivered `hello` (the only proof a proxy is not
-//                 swallowing frames); refresh events are passed on
+//                 swallowing frames); refresh events are passed on, and so are the revisions of
+//                 every `beat`. A live stream that delivers nothing for silentBeats heartbeat
+//                 intervals (hello's `beat_ms`) is dead, e.g. a half-open link after a laptop
+//                 slept: browsers hide pings and SSE comments, so only the beat shows it is alive.
 //   polling       both transports failed; GET /api/revisions every pollIntervalMs while visible,
 //                 and a return to live is tried every ~liveRetryMs
 //   offline       the browser says it is offline; nothing is attempted until it says `online`
@@ -26,6 +29,7 @@ export const ENTITIES = Object.freeze(['projects', 'solutions', 'subcomponents']
 export const CONNECTION_DEFAULTS = Object.freeze({
   connectTimeoutMs: 10000, // from starting an attempt to the transport's open event
   helloTimeoutMs: 2500, // from the open event to `hello`
+  silentBeats: 2.5, // a live stream silent for this many heartbeat intervals (hello.beat_ms) is dead
   ...BACKOFF_DEFAULTS, // baseMs, capMs: first retry within [0, 1 s), never more than 5 s
   wsFailuresBeforeSse: 5,
   sseFailuresBeforePolling: 2,
@@ -37,7 +41,7 @@ export const CONNECTION_DEFAULTS = Object.freeze({
 
 const noop = () => {};
 
-/** Keeps only the three entity revisions, as numbers. Accepts hello.revs or /api/revisions. */
+/** Keeps only the three entity revisions, as numbers. Accepts hello/beat `revs` or /api/revisions. */
 export function entityRevs(source) {
   const out = {};
   for (const e of ENTITIES) {
@@ -53,7 +57,9 @@ export class LiveConnection {
    *   { close() }; it calls handlers.onOpen(), handlers.onMessage(object) for every decoded message
    *   and handlers.onClose(reason) once when the connection fails or ends.
    * options.fetchRevisions(): Promise of the /api/revisions object.
-   * options.clientId: this tab's X-Client-Id; refresh events carrying it as origin are skipped.
+   * onRevisions' source is 'hello', 'beat' or 'poll'.
+   * options.clientId: this tab's X-Client-Id; refresh events carrying it as origin are skipped
+   *   (passed to options.onOwnRefresh({entity, rev}) instead, so a later beat does not refetch them).
    * options.onState(state), options.onRevisions(revs, globalRev, source), options.onRefresh({entity, rev})
    * options.clock {setTimeout, clearTimeout, now}, options.random () → [0,1), options.storage
    * (getItem/setItem/removeItem) and every key of CONNECTION_DEFAULTS (undefined takes the
@@ -66,6 +72,7 @@ export class LiveConnection {
     this.onState = this.opts.onState ?? noop;
     this.onRevisions = this.opts.onRevisions ?? noop;
     this.onRefresh = this.opts.onRefresh ?? noop;
+    this.onOwnRefresh = this.opts.onOwnRefresh ?? noop;
 
     this.state = 'reconnecting';
     this.mode = 'ws';
@@ -80,12 +87,14 @@ export class LiveConnection {
     this.kind = null; // 'ws' | 'sse' of the open transport
     this.probing = false; // the open transport is a return-to-live try from polling
     this.helloSeen = false;
+    this.beatMs = null; // the open stream's heartbeat interval, from its hello
     this.stats = { attempts: { ws: 0, sse: 0 }, polls: 0, skippedOwn: 0 };
 
     this.retryTimer = new Timer(this.clock);
     this.helloTimer = new Timer(this.clock);
     this.pollTimer = new Timer(this.clock);
     this.probeTimer = new Timer(this.clock);
+    this.silenceTimer = new Timer(this.clock);
   }
 
   /** Begins connecting (or polling, if that fallback is remembered for this session). */
@@ -201,16 +210,25 @@ export class LiveConnection {
       this.stopPolling();
       this.remember(this.kind);
       this.setState('live');
-      const rev = Number.isSafeInteger(msg.rev) ? msg.rev : null;
-      this.onRevisions(entityRevs(msg.revs), rev, 'hello');
+      // Without a heartbeat interval (an older daemon) silence proves nothing: no watch.
+      this.beatMs = Number.isSafeInteger(msg.beat_ms) && msg.beat_ms > 0 ? msg.beat_ms : null;
+      this.watchSilence();
+      this.passRevisions(msg, 'hello');
+    } else if (msg.type === 'beat') {
+      if (!this.helloSeen) return;
+      this.watchSilence();
+      this.passRevisions(msg, 'beat');
     } else if (msg.type === 'refresh') {
       if (!this.helloSeen) return;
+      this.watchSilence();
+      const entity = ENTITIES.includes(msg.entity) || msg.entity === 'all' ? msg.entity : 'all';
+      const rev = Number.isSafeInteger(msg.rev) ? msg.rev : null;
       if (typeof msg.origin === 'string' && msg.origin !== '' && msg.origin === this.opts.clientId) {
         this.stats.skippedOwn += 1;
+        this.onOwnRefresh({ entity, rev });
         return;
       }
-      const entity = ENTITIES.includes(msg.entity) || msg.entity === 'all' ? msg.entity : 'all';
-      this.onRefresh({ entity, rev: Number.isSafeInteger(msg.rev) ? msg.rev : null });
+      this.onRefresh({ entity, rev });
     } else if (msg.type === 'reconnect') {
       // The server is going away; it picked a spread-out delay for us. Not a failure.
       const ms = Number(msg.after_ms);
@@ -222,6 +240,20 @@ export class LiveConnection {
       this.setState('reconnecting');
       this.retryTimer.start(wait, () => this.connect());
     }
+  }
+
+  /** hello and beat carry the revisions the server has announced: anything that moved is refetched. */
+  passRevisions(msg, source) {
+    const rev = Number.isSafeInteger(msg.rev) ? msg.rev : null;
+    this.onRevisions(entityRevs(msg.revs), rev, source);
+  }
+
+  /** (Re)starts the dead-link watch of a live stream: called whenever it delivers a message. */
+  watchSilence() {
+    if (this.beatMs === null) return;
+    const gen = this.gen;
+    const ms = this.beatMs * this.opts.silentBeats;
+    this.silenceTimer.start(ms, () => gen === this.gen && this.lost('silent'));
   }
 
   /** The open transport failed or ended. */
@@ -304,9 +336,11 @@ export class LiveConnection {
     this.gen += 1;
     this.helloTimer.cancel();
     this.retryTimer.cancel();
+    this.silenceTimer.cancel();
     const t = this.transport;
     this.transport = null;
     this.helloSeen = false;
+    this.beatMs = null;
     this.probing = false;
     if (t) {
       try {

@@ -3,7 +3,8 @@
 // It keeps, per entity, `known` (the newest revision the server has told us about: hello, a poll,
 // a refresh event) and `screen` (the global revision as of which the view's data of that entity is
 // known to be current). An entity the view shows needs a refetch when known > screen, so an event
-// for a change already on screen (our own save, a merged duplicate) costs nothing.
+// for a change already on screen (our own save, a merged duplicate) costs nothing, and neither
+// does one that a refetch already in flight was started to fetch.
 //
 // Throttled, not delayed: the first refetch starts at once; anything that arrives within
 // throttleMs of the last start is merged into one trailing refetch at the end of that window; at
@@ -32,6 +33,7 @@ export class Refresher {
     this.screen = {};
     this.dirty = new Set();
     this.inFlight = false;
+    this.flying = {}; // per entity: the known revision the refetch in flight was started for
     this.lastStart = null;
     this.hidden = false;
     this.highestGlobal = 0;
@@ -88,6 +90,21 @@ export class Refresher {
     this.schedule();
   }
 
+  /**
+   * A refresh event for changes this tab alone made, and already applied from the server's
+   * answers (the connection skips it): an entity whose screen was current is now current at
+   * `rev`, so a later hello or beat carrying that revision refetches nothing.
+   */
+  own(entity, rev) {
+    if (!Number.isSafeInteger(rev)) return;
+    this.highestGlobal = Math.max(this.highestGlobal, rev);
+    for (const e of entity === 'all' ? ENTITIES : [entity]) {
+      const current = this.screen[e] !== undefined && !this.behind(e) && !this.dirty.has(e);
+      if (current) this.screen[e] = Math.max(this.screen[e], rev);
+      this.known[e] = Math.max(this.known[e] ?? 0, rev);
+    }
+  }
+
   /** Our own mutation changed these entities: refetch them (throttled like any other refresh). */
   touch(entities) {
     for (const e of entities) {
@@ -105,6 +122,8 @@ export class Refresher {
   behind(e) {
     const k = this.known[e];
     if (k === undefined) return false;
+    // A refetch started once k was known shows it: the server announces only committed changes.
+    if (this.inFlight && this.flying[e] >= k) return false;
     const s = this.screen[e];
     return s === undefined || k > s;
   }
@@ -127,6 +146,7 @@ export class Refresher {
     const targets = {};
     for (const e of entities) targets[e] = this.known[e];
     this.inFlight = true;
+    this.flying = targets;
     this.lastStart = this.clock.now();
     this.opts.onRun?.(entities);
     let work;
@@ -153,6 +173,7 @@ export class Refresher {
       .finally(() => {
         if (view !== this.view) return;
         this.inFlight = false;
+        this.flying = {};
         this.schedule();
       });
   }
