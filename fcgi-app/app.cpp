@@ -16,10 +16,11 @@ http::Response storage_unavailable() {
                  "the database is busy or out of space; nothing was changed, try again"));
 }
 
-App::App(const Config& config)
+App::App(const Config& config, std::shared_ptr<api::ListCache> list_cache)
     : config_(config),
       store_(config),
-      context_{config_, store_, {}, {}},
+      list_cache_(std::move(list_cache)),
+      context_{config_, store_, *list_cache_, {}},
       router_(api::make_router()) {}
 
 std::optional<ChangeSignal> App::take_signal() {

@@ -3,6 +3,7 @@
 // change signal is left for the caller to send once the write is durable (see group_commit.hpp).
 #pragma once
 
+#include <memory>
 #include <optional>
 
 #include "api/context.hpp"
@@ -18,8 +19,10 @@ http::Response storage_unavailable();
 
 class App {
   public:
-    // Opens the database (migrating it if needed). Throws SqliteError if it cannot.
-    explicit App(const Config& config);
+    // Opens the database (migrating it if needed). Throws SqliteError if it cannot. `list_cache`:
+    // the one the worker's request threads share (by default, one of its own).
+    explicit App(const Config& config,
+                 std::shared_ptr<api::ListCache> list_cache = std::make_shared<api::ListCache>());
     http::Response handle(const http::Request& request);
     // The change signal of the last handled request, if it committed a change.
     std::optional<ChangeSignal> take_signal();
@@ -28,6 +31,7 @@ class App {
   private:
     const Config& config_;
     store::Store store_;
+    std::shared_ptr<api::ListCache> list_cache_;
     api::Context context_;
     api::ApiRouter router_;
 };

@@ -2,24 +2,46 @@
 
 namespace livesync::api {
 
-const std::string* ListCache::find(const Key& key, std::int64_t rev) const {
-    auto it = entries_.find(key);
-    if (it == entries_.end() || it->second.first != rev) return nullptr;
-    return &it->second.second;
-}
-
-const std::string& ListCache::put(const Key& key, std::int64_t rev, std::string body) {
-    if (auto it = entries_.find(key); it != entries_.end()) {
-        bytes_ -= it->second.second.size();
-        entries_.erase(it);
+ListCache::Body ListCache::get(const Key& key, std::int64_t rev,
+                               const std::function<std::string()>& render) {
+    std::promise<Body> promise;
+    {
+        std::unique_lock lock(mutex_);
+        auto it = entries_.find(key);
+        if (it != entries_.end() && it->second.rev == rev) {
+            std::shared_future<Body> body = it->second.body;
+            lock.unlock();
+            return body.get();
+        }
+        if (it != entries_.end() && it->second.rev > rev)
+            return std::make_shared<const std::string>(render());
+        if (it != entries_.end()) {
+            bytes_ -= it->second.bytes;
+            entries_.erase(it);
+        }
+        if (entries_.size() >= kMaxEntries || bytes_ >= kMaxBytes) {
+            entries_.clear();
+            bytes_ = 0;
+        }
+        entries_.emplace(key, Entry{rev, promise.get_future().share()});
     }
-    if (entries_.size() >= kMaxEntries || bytes_ + body.size() > kMaxBytes) {
-        entries_.clear();
-        bytes_ = 0;
+    // Rendered outside the lock: other keys stay available meanwhile.
+    try {
+        Body body = std::make_shared<const std::string>(render());
+        promise.set_value(body);
+        std::lock_guard lock(mutex_);
+        if (auto it = entries_.find(key); it != entries_.end() && it->second.rev == rev) {
+            it->second.bytes = body->size();
+            bytes_ += body->size();
+        }
+        return body;
+    } catch (...) {
+        promise.set_exception(std::current_exception());
+        std::lock_guard lock(mutex_);
+        if (auto it = entries_.find(key); it != entries_.end() && it->second.rev == rev)
+            entries_.erase(it);
+        throw;
     }
-    bytes_ += body.size();
-    auto& entry = entries_[key] = {rev, std::move(body)};
-    return entry.second;
 }
 
 void Context::announce(Entity entity, std::int64_t rev, const http::Request& request) {

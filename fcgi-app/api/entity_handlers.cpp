@@ -97,9 +97,8 @@ Response list_rows(Entity entity, Context& ctx, const Request& request) {
     if (if_none_match && http::none_match_hits(*if_none_match, etag))
         return Response::empty(304).header("ETag", etag);
 
-    ListCache::Key key{entity, params.canonical};
-    const std::string* body = ctx.list_cache.find(key, rev);
-    if (!body) body = &ctx.list_cache.put(key, rev, render_list(entity, ctx, params, rev));
+    ListCache::Body body = ctx.list_cache.get(
+        {entity, params.canonical}, rev, [&] { return render_list(entity, ctx, params, rev); });
     return Response::json_text(200, *body).header("ETag", etag);
 }
 

@@ -210,7 +210,9 @@ int run_worker(const Config& config, int listen_fd) {
     std::vector<std::unique_ptr<App>> readers;
     try {
         writer = std::make_unique<GroupCommitter>(config);
-        for (int i = 0; i < config.threads; ++i) readers.push_back(std::make_unique<App>(config));
+        auto list_cache = std::make_shared<api::ListCache>();
+        for (int i = 0; i < config.threads; ++i)
+            readers.push_back(std::make_unique<App>(config, list_cache));
     } catch (const std::exception& e) {
         std::fprintf(stderr, "livesync-fcgi worker %d: cannot start: %s\n", ::getpid(), e.what());
         return 1;

@@ -176,9 +176,6 @@ Store::Store(const Config& config)
             e, EntityStatements{
                    Stmt(db_, select + " WHERE id = ?"),
                    Stmt(db_, select + " ORDER BY id"),
-                   Stmt(db_, select + " WHERE " +
-                                 std::string(s.parent_column.empty() ? "id" : s.parent_column) +
-                                 " = ? ORDER BY id"),
                    // The new id is read with sqlite3_last_insert_rowid: RETURNING would fill
                    // a temporary table on every execution, a third of a CSV import's time.
                    Stmt(db_, "INSERT INTO " + table + " (" + editable +
@@ -248,15 +245,9 @@ std::optional<Row> Store::find(Entity entity, std::int64_t id) {
 }
 
 std::vector<Row> Store::list(Entity entity, std::optional<std::int64_t> parent_id) {
-    const EntitySpec& s = spec_of(entity);
-    Stmt& stmt = parent_id ? statements(entity).select_by_parent : statements(entity).select_all;
-    stmt.reset();
-    if (parent_id) stmt.bind(1, *parent_id);
-    std::vector<Row> rows;
-    while (stmt.step()) rows.push_back(read_row(s, stmt));
-    stmt.reset();
-    if (s.has_checklist) load_checklists(rows, parent_id);
-    return rows;
+    ListFilter filter;
+    filter.parent_id = parent_id;
+    return page(entity, filter, {}).rows;
 }
 
 Stmt& Store::shaped(const std::string& sql) {

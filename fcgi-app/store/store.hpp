@@ -117,7 +117,7 @@ class Store {
     friend class WriteTransaction;
 
     struct EntityStatements {
-        Stmt select_one, select_all, select_by_parent, insert, update, remove, exists, has_children;
+        Stmt select_one, select_all, insert, update, remove, exists, has_children;
     };
 
     EntityStatements& statements(Entity entity);
