@@ -22,13 +22,11 @@ Usage: bench/biglist/run.py [--build DIR] [--rows 100000] [--modes delta,full]
        [--gap 1.5] [--full-gap 10] [--json FILE]
 """
 import argparse
-import csv
 import importlib.util
 import io
 import json
 import math
 import os
-import random
 import sys
 import time
 
@@ -36,9 +34,11 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 SUBSCRIBERS_DIR = os.path.join(HERE, "..", "subscribers")
 sys.path.insert(0, os.path.join(HERE, "..", "..", "tests", "integration"))
 sys.path.insert(0, SUBSCRIBERS_DIR)
+sys.path.insert(0, HERE)
 
 import proccpu  # noqa: E402
 import procmem  # noqa: E402
+import projects_csv  # noqa: E402
 
 
 def _load_fanout():
@@ -52,33 +52,12 @@ def _load_fanout():
 
 
 fanout = _load_fanout()
-STATUSES = ["planned", "active", "on_hold", "done"]
-
-
-def project_rows(rows, seed=18):
-    """`rows` (name, description, status, owner) of made-up words, the same for every run: text
-    that gzips about as well as real names and notes do (to a fifth, where a repeated phrase
-    would shrink to a twentieth and flatter the full list), about 235 bytes a row in JSON, as
-    the issue's 100,100 projects (23.5 MB)."""
-    rng = random.Random(seed)
-    syllables = ["ba", "ko", "ri", "tem", "sul", "an", "por", "vi", "del", "me", "ka", "lo",
-                 "nis", "tra", "ge", "fo", "ur", "zen", "pa", "qui", "mar", "os", "el", "dun"]
-    vocab = ["".join(rng.choice(syllables) for _ in range(rng.randint(2, 4)))
-             for _ in range(3000)]
-
-    def words(lo, hi):
-        return " ".join(rng.choice(vocab) for _ in range(rng.randint(lo, hi))).capitalize()
-
-    for i in range(1, rows + 1):
-        yield (f"{words(2, 3)} {i}", f"{words(4, 8)}.", STATUSES[i % 4], f"owner{i % 50}")
 
 
 def import_projects(stack, rows):
     """Imports `rows` projects in one CSV file; returns the id of the newest."""
     out = io.StringIO()
-    w = csv.writer(out, lineterminator="\r\n")
-    w.writerow(["name", "description", "status", "owner"])
-    w.writerows(project_rows(rows))
+    projects_csv.write(out, rows)
     t = time.time()
     r = stack.request("POST", "/api/import/projects", body=out.getvalue(),
                       content_type="text/csv", timeout=600)
