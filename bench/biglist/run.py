@@ -19,7 +19,7 @@ a wss:// subscriber plus a keep-alive TLS connection for the list, gzip accepted
 
 Usage: bench/biglist/run.py [--build DIR] [--rows 100000] [--modes delta,full]
        [--subscribers 1000] [--full-subscribers 50] [--changes 20] [--full-changes 5]
-       [--gap 1.5] [--full-gap 10] [--json FILE]
+       [--gap 1.5] [--full-gap 10] [--subgen PATH] [--json FILE]
 """
 import argparse
 import importlib.util
@@ -191,6 +191,8 @@ def print_row(r):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--build", default=os.path.join(HERE, "..", "..", "build"))
+    ap.add_argument("--subgen", help="the livesync-subgen to use (default: the --build one; "
+                                      "e.g. a sanitizer build's, to check the generator)")
     ap.add_argument("--rows", type=int, default=100000)
     ap.add_argument("--modes", default="delta,full", help="which modes, in this order")
     ap.add_argument("--subscribers", type=int, default=1000, help="delta mode's subscribers")
@@ -209,7 +211,7 @@ def main():
     ap.add_argument("--nginx-workers", type=int, default=2)
     ap.add_argument("--json", help="also write every figure to this file")
     args = ap.parse_args()
-    args.subgen = fanout.subgen_path(args.build)
+    args.subgen = args.subgen or fanout.subgen_path(args.build)
     if not os.access(args.subgen, os.X_OK):
         sys.exit(f"run.py: {args.subgen} is missing (cmake --build {args.build} "
                  "--target livesync-subgen)")

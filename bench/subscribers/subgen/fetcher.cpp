@@ -26,9 +26,9 @@ std::optional<std::string> Fetcher::load() {
         return std::nullopt;
     }
     loading_ = true;
-    return send(target_.fetch == FetchMode::full ? "/api/projects"
-                                                 : "/api/projects?limit=100&order=desc",
-                true);
+    return send(
+        target_.fetch == FetchMode::full ? "/api/projects" : "/api/projects?limit=100&order=desc",
+        true);
 }
 
 std::optional<std::string> Fetcher::on_refresh() {

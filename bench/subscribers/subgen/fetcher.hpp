@@ -76,8 +76,8 @@ class Fetcher {
     std::string client_id_;
     std::unique_ptr<TlsConnection> conn_;
     unsigned generation_ = 0;
-    std::string request_;  // the request in flight, kept to send again on a fresh connection
-    bool sent_ = false;    // request_ has been handed to the connection
+    std::string request_;   // the request in flight, kept to send again on a fresh connection
+    bool sent_ = false;     // request_ has been handed to the connection
     bool loading_ = false;  // the request in flight is a (first-page or full) load
     bool pending_ = false;  // an event arrived while a fetch was in flight
     std::optional<ResponseReader> response_;

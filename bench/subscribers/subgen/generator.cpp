@@ -135,10 +135,14 @@ void Generator::dump_fetches(nlohmann::json& answer) {
     for (auto& [status, n] : s.by_status) by_status[std::to_string(status)] = n;
     for (auto& [why, n] : s.errors) errors[why] = n;
     answer["held"] = std::move(held);
-    answer["fetch"] = {{"responses", s.responses},         {"wire_bytes", s.wire_bytes},
-                       {"head_bytes", s.head_bytes},       {"decoded_bytes", s.decoded_bytes},
-                       {"resets", s.resets},               {"reconnects", s.reconnects},
-                       {"status", std::move(by_status)}, {"errors", std::move(errors)}};
+    answer["fetch"] = {{"responses", s.responses},
+                       {"wire_bytes", s.wire_bytes},
+                       {"head_bytes", s.head_bytes},
+                       {"decoded_bytes", s.decoded_bytes},
+                       {"resets", s.resets},
+                       {"reconnects", s.reconnects},
+                       {"status", std::move(by_status)},
+                       {"errors", std::move(errors)}};
     fetch_stats_ = FetchStats{};
 }
 
@@ -175,8 +179,7 @@ void Generator::on_socket(int fd) {
         ++open_;
         std::erase(pending_, owner);
     }
-    if (sub.interest() != before)
-        epoll_set(epoll_.get(), EPOLL_CTL_MOD, owner, sub.interest());
+    if (sub.interest() != before) epoll_set(epoll_.get(), EPOLL_CTL_MOD, owner, sub.interest());
     if (sub.fetcher()) sync_fetch(owner);
 }
 

@@ -15,7 +15,9 @@ Gunzip::Gunzip() {
     if (inflateInit2(&z_, 16 + MAX_WBITS) != Z_OK) throw std::runtime_error("inflateInit2 failed");
 }
 
-Gunzip::~Gunzip() { inflateEnd(&z_); }
+Gunzip::~Gunzip() {
+    inflateEnd(&z_);
+}
 
 void Gunzip::feed(std::string_view bytes, const std::function<void(std::string_view)>& out) {
     z_.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(bytes.data()));

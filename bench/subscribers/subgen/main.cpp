@@ -27,10 +27,9 @@ std::optional<int> parse_int(std::string_view text, int lo, int hi) {
 }
 
 int usage() {
-    std::fprintf(
-        stderr,
-        "usage: livesync-subgen PORT ws|sse ORIGIN LOCAL_ADDRESS hello|upgrade "
-        "[BATCH_US [full|delta]]\n");
+    std::fprintf(stderr,
+                 "usage: livesync-subgen PORT ws|sse ORIGIN LOCAL_ADDRESS hello|upgrade "
+                 "[BATCH_US [full|delta]]\n");
     return 2;
 }
 

@@ -86,11 +86,12 @@ std::optional<long long> trailing_rev(std::string_view tail) {
     // Only the top level's: its rev is the last key (the keys are sorted), so `}` ends the body.
     std::string_view rest(end, digits.data() + digits.size());
     while (!rest.empty() && (rest.back() == '\n' || rest.back() == '\r')) rest.remove_suffix(1);
-    if (ec != std::errc() || rest != "}")
-        return std::nullopt;
+    if (ec != std::errc() || rest != "}") return std::nullopt;
     return rev;
 }
 
-bool is_reset(std::string_view tail) { return tail.find("\"reset\":true") != std::string_view::npos; }
+bool is_reset(std::string_view tail) {
+    return tail.find("\"reset\":true") != std::string_view::npos;
+}
 
 }  // namespace livesync::subgen

@@ -17,8 +17,9 @@ namespace livesync::subgen {
 
 class ResponseReader {
   public:
-    // Feeds decrypted bytes; true once the response is complete. Throws std::runtime_error for
-    // one the bench cannot read (a head too long, bad framing, corrupt gzip, bytes after the end).
+    // Feeds decrypted bytes; true once the response is complete. Throws (std::runtime_error, or
+    // std::length_error for a bad chunk size) for one the bench cannot read: a head too long,
+    // no framing, corrupt or truncated gzip, bytes after the end.
     bool feed(std::string_view bytes);
 
     bool complete() const { return complete_; }
