@@ -18,8 +18,8 @@ a wss:// subscriber plus a keep-alive TLS connection for the list, gzip accepted
                      while the changes ran / changes; and the subscriber processes' own
 
 Usage: bench/biglist/run.py [--build DIR] [--rows 100000] [--modes delta,full]
-       [--subscribers 1000] [--full-subscribers 50] [--changes 20] [--full-changes 5]
-       [--gap 1.5] [--full-gap 10] [--subgen PATH] [--json FILE]
+       [--subscribers 1000] [--full-subscribers 50] [--changes 20] [--full-changes 3]
+       [--gap 1.5] [--full-gap 30] [--subgen PATH] [--json FILE]
 """
 import argparse
 import importlib.util
@@ -200,9 +200,9 @@ def main():
                     help="full mode's: each change makes every one of them download the whole "
                          "list, so 1,000 would take minutes of the two cores per change")
     ap.add_argument("--changes", type=int, default=20, help="PATCHes in delta mode")
-    ap.add_argument("--full-changes", type=int, default=5, help="PATCHes in full mode")
+    ap.add_argument("--full-changes", type=int, default=3, help="PATCHes in full mode")
     ap.add_argument("--gap", type=float, default=1.5, help="seconds between delta mode's PATCHes")
-    ap.add_argument("--full-gap", type=float, default=10.0,
+    ap.add_argument("--full-gap", type=float, default=30.0,
                     help="seconds between full mode's PATCHes (every page's download must fit)")
     ap.add_argument("--settle", type=float, default=1.0, help="seconds after the ramp")
     ap.add_argument("--per-process", type=int, default=1000, help="subscribers per subgen")
