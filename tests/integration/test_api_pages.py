@@ -138,6 +138,23 @@ class Filters(ApiCase):
         self.assertEqual(self.ids(f"/api/projects?q={quote(t + ' été')}"), [])
         self.assertIn(cafe, self.ids("/api/projects?q=%F0%9F%9A%80"))
 
+    def test_odd_filter_values_match_literally_and_never_fail(self):
+        t = self.tag
+        sql = self.project(name=f"{t} ' OR 1=1 --", owner="o'; DROP TABLE projects; --")["id"]
+        self.assertEqual(self.ids(f"/api/projects?q={quote(t + chr(39) + ' OR 1=1 --')}"), [])
+        self.assertEqual(self.ids(f"/api/projects?q={quote(t + ' ' + chr(39) + ' OR 1=1 --')}"),
+                         [sql])
+        self.assertEqual(self.ids("/api/projects?owner=" + quote("o'; DROP TABLE projects; --")),
+                         [sql])
+        # A NUL, or bytes that never occur in UTF-8, match no stored text and break nothing.
+        for value in ("%00", "a%00b", "%FF", "%FF%FE"):
+            for name in ("q", "owner"):
+                with self.subTest(name=name, value=value):
+                    body = self.ok("GET", f"/api/projects?{name}={value}&limit=10")
+                    self.assertEqual(body["items"], [], value)
+        # Half a character is compared byte by byte (documented), never an error.
+        self.assertIn(self.project(name=f"{t} é")["id"], self.ids(f"/api/projects?q={t}%20%C3"))
+
 
 class PageETags(ApiCase):
     def test_every_page_and_filter_has_its_own_strong_tag_and_304(self):

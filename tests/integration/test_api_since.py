@@ -3,10 +3,13 @@ changed after R and the ids deleted (cascades included) or moved out of the filt
 of write (create, PATCH, DELETE, cascade, CSV import, phase PUT, checklist PUT); a `since` older
 than the tombstone horizon or newer than the database (a restore) answers a reset; `rev` is never
 newer than what the answer holds, even under concurrent writers; and since answers have ETags."""
+import os
+import shutil
+import sqlite3
 import threading
 import unittest
 
-from api_client import ApiCase, sqlite_rows
+from api_client import ApiCase, sqlite_rows, worker_pids
 from csv_client import CsvCase, csv_text
 
 
@@ -142,6 +145,38 @@ class Horizon(ApiCase):
         # Exactly at the horizon is still answered.
         body = self.ok("GET", f"/api/projects?since={now['rev'] - 3}")
         self.assertEqual(len(body["items"]), 3)
+
+
+class Restore(ApiCase):
+    def test_a_restored_backup_answers_reset_to_a_page_ahead_of_it(self):
+        self.project()
+        backup = os.path.join(self.stack.dir, "backup.db")
+        src, dst = sqlite3.connect(self.stack.db_path), sqlite3.connect(backup)
+        try:
+            src.backup(dst)
+        finally:
+            src.close()
+            dst.close()
+        old = self.revisions()
+        for _ in range(3):
+            self.project()
+        seen = self.revisions()["rev"]  # what an open page has on screen
+
+        self.stack.kill("fcgi")
+        for suffix in ("", "-wal", "-shm"):
+            if os.path.exists(self.stack.db_path + suffix):
+                os.remove(self.stack.db_path + suffix)
+        shutil.copy(backup, self.stack.db_path)
+        self.stack.start_fcgi()
+        self.stack.wait_ready()
+        self._workers_before = worker_pids(self.stack.procs["fcgi"].pid)
+
+        self.assertEqual(self.revisions(), old)
+        self.assertEqual(self.ok("GET", f"/api/projects?since={seen}"),
+                         {"reset": True, "rev": old["projects"]})
+        # A page that was at the backup's own revision is simply up to date.
+        self.assertEqual(self.ok("GET", f"/api/projects?since={old['rev']}"),
+                         {"items": [], "deleted": [], "rev": old["projects"]})
 
 
 class Snapshot(ApiCase):
