@@ -96,16 +96,30 @@ class Server:
 
 def freshness(sent, histories):
     """For each change (t0, rev) and each subscriber's history [(rev, t), …]: the first time it
-    held that rev or a later one, minus t0. Returns the latencies and how many never did."""
-    latencies, missing = [], 0
+    held that rev or a later one, minus t0. Returns the latencies, how many never did, and each
+    change's slowest."""
+    latencies, missing, last = [], 0, []
     for t0, rev in sent:
+        mine = []
         for history in histories:
             t = next((t for r, t in history if r >= rev), None)
             if t is None:
                 missing += 1
             else:
-                latencies.append(t - t0)
-    return latencies, missing
+                mine.append(t - t0)
+        latencies += mine
+        last.append(round(max(mine)) if mine else None)
+    return latencies, missing, last
+
+
+def event_latencies(sent, answers):
+    """PATCH sent → the refresh event's arrival at each subscriber: the part of freshness before
+    the refetch."""
+    out = []
+    for t0, rev in sent:
+        for a in answers:
+            out += [t - t0 for t in a["arrivals"].get(str(rev), [])]
+    return out
 
 
 def merge_fetch(answers):
@@ -149,7 +163,8 @@ def run_mode(mode, n, changes, gap, stack, server, api, args, run_index):
         clients.close()
     histories = [h for a in answers for h in a["held"]]
     fetch = merge_fetch(answers)
-    latencies, missing = freshness(sent, histories)
+    latencies, missing, last = freshness(sent, histories)
+    events = event_latencies(sent, answers)
     cpu = {k: round((cpu1[k] - cpu0[k]) * 1000 / changes, 1) for k in cpu1}
     cpu["server"] = round(sum(cpu.values()), 1)
     cpu["clients"] = round((clients_cpu1 - clients_cpu0) * 1000 / changes, 1)
@@ -164,7 +179,9 @@ def run_mode(mode, n, changes, gap, stack, server, api, args, run_index):
         "delivered": len(latencies), "expected": len(latencies) + missing,
         "p50_ms": fanout.pct(latencies, 50) if latencies else None,
         "p99_ms": fanout.pct(latencies, 99) if latencies else None,
-        "max_ms": max(latencies) if latencies else None,
+        "max_ms": max(latencies) if latencies else None, "last_per_change_ms": last,
+        "event_p50_ms": fanout.pct(events, 50) if events else None,
+        "event_p99_ms": fanout.pct(events, 99) if events else None,
         "cpu_ms_per_change": cpu, "patch_ms_p50": round(fanout.pct(patch_ms, 50), 1),
         "fetch": fetch,
     }
@@ -181,10 +198,13 @@ def print_row(r):
           f"(head {r['head_bytes_per_page_per_change']}, decoded body "
           f"{r['decoded_bytes_per_page_per_change']}, responses {r['responses_per_page_per_change']}) | "
           f"freshness p50={fmt(r['p50_ms'])} p99={fmt(r['p99_ms'])} max={fmt(r['max_ms'])} ms "
-          f"delivered={r['delivered']}/{r['expected']} | CPU ms/change server={c['server']} "
+          f"delivered={r['delivered']}/{r['expected']} (of it PATCH → event p50="
+          f"{fmt(r['event_p50_ms'])} p99={fmt(r['event_p99_ms'])}) | "
+          f"CPU ms/change server={c['server']} "
           f"(nginx {c['nginx']}, pool {c['pool']}, daemon {c['daemon']}) clients={c['clients']} | "
           f"PATCH p50 {r['patch_ms_p50']} ms | status {r['fetch']['status']} "
-          f"resets {r['fetch']['resets']} reconnects {r['fetch']['reconnects']}"
+          f"resets {r['fetch']['resets']} reconnects {r['fetch']['reconnects']} | "
+          f"slowest per change {r['last_per_change_ms']}"
           + (f" | errors {r['fetch']['errors']}" if r["fetch"]["errors"] else ""), flush=True)
 
 
