@@ -2,7 +2,7 @@
 // to the first project card on screen, with 100,000 projects imported, over several loads of a
 // fresh tab each.
 //
-//   LIVESYNC_BUILD_DIR=build node bench/biglist/first_page.js [rows] [loads]
+//   LIVESYNC_BUILD_DIR=build [LIVESYNC_OLD_WEB=DIR] node bench/biglist/first_page.js [rows] [loads]
 //   # defaults: 100000 rows, 9 loads
 //
 // Per load, from the navigation's start (performance.timeOrigin), in the page's own clock:
@@ -15,7 +15,9 @@
 // a returning user's would. The API is never cached (the client asks with cache: 'no-store').
 // For contrast, the old client's first step: fetching and parsing the whole list in the same
 // tab (`fetch('/api/projects')` + `res.json()`), before it rendered every row; that render is
-// what took the issue's 56 s.
+// what took the issue's 56 s. With LIVESYNC_OLD_WEB set to a checkout of the old client's web/
+// (e.g. `git archive 09f979c web | tar -x -C /tmp/old`, then /tmp/old/web), one load of it is
+// measured too, on a second stack with the same projects: it renders every row before any shows.
 
 import { execFileSync } from 'node:child_process';
 import https from 'node:https';
@@ -74,7 +76,7 @@ async function load(browser, origin) {
   const page = await browser.context.newPage();
   await page.addInitScript(watchFirstRow, FIRST_CARD);
   await page.goto(`${origin}/`);
-  await page.waitForFunction(() => window.__firstRow?.frame != null, null, { timeout: 120000 });
+  await page.waitForFunction(() => window.__firstRow?.frame != null, null, { timeout: 600000 });
   const t = await page.evaluate(() => {
     const firstPage = performance.getEntriesByType('resource').find((e) => e.name.includes('/api/projects?') && e.name.includes('limit=100'));
     return {
@@ -95,6 +97,19 @@ async function wholeList(page) {
     const body = await res.json();
     return { ms: performance.now() - t0, rows: body.items.length };
   });
+}
+
+/** One load of the old client on its own stack: navigation → its first (and every) row. */
+async function oldClient(browser, webRoot) {
+  const old = await new Stack({ webRoot }).start();
+  try {
+    await importProjects(old);
+    const { page, t } = await load(browser, old.origin);
+    await page.close();
+    return t;
+  } finally {
+    await old.stop();
+  }
 }
 
 const stack = await new Stack().start();
@@ -120,6 +135,11 @@ try {
     `→ first frame: p50 ${fmt(pct(col('frame'), 50))} ms, max ${fmt(Math.max(...col('frame')))} ms; ` +
     `first page asked / done p50 ${fmt(pct(col('asked'), 50))} / ${fmt(pct(col('firstPage'), 50))} ms (${LOADS} loads, ${ROWS} rows)`);
   console.log(`old client's first step, the whole list fetched and parsed in the tab: ${fmt(whole.ms)} ms for ${whole.rows} rows`);
+  if (process.env.LIVESYNC_OLD_WEB) {
+    await lastPage.close();
+    const t = await oldClient(browser, path.resolve(process.env.LIVESYNC_OLD_WEB));
+    console.log(`old client (${process.env.LIVESYNC_OLD_WEB}), one load: first row ${fmt(t.row)} ms, first frame ${fmt(t.frame)} ms, cards ${t.cards}`);
+  }
 } finally {
   await browser?.close();
   await stack.stop();

@@ -61,8 +61,10 @@ export function blockLocation(conf, name) {
 }
 
 export class Stack {
-  constructor({ daemon = true, workers = 2, block = [], config = {} } = {}) {
+  /** webRoot: the web client nginx serves (default: this tree's web/; a bench may serve an older one). */
+  constructor({ daemon = true, workers = 2, block = [], config = {}, webRoot = path.join(SOURCE_DIR, 'web') } = {}) {
     this.wantDaemon = daemon;
+    this.webRoot = webRoot;
     this.workers = workers;
     this.block = block;
     this.extraConfig = config;
@@ -117,7 +119,7 @@ export class Stack {
     const render = path.join(SOURCE_DIR, 'nginx', 'render-template');
     let site = execFileSync(render, [path.join(SOURCE_DIR, 'nginx', 'livesync-site.conf.in'),
       `LISTEN=127.0.0.1:${this.port}`, 'SERVER_NAMES=localhost', `TLS_CERT=${this.paths.cert}`,
-      `TLS_KEY=${this.paths.key}`, `WEB_ROOT=${path.join(SOURCE_DIR, 'web')}`,
+      `TLS_KEY=${this.paths.key}`, `WEB_ROOT=${this.webRoot}`,
       `FCGI_SOCKET=${this.paths.fcgi}`, `WSD_SOCKET=${this.paths.wsd}`], { encoding: 'utf8' });
     for (const name of this.block) site = blockLocation(site, name);
     const sitePath = path.join(this.dir, 'site.conf');
