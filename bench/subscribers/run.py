@@ -84,10 +84,14 @@ class Clients:
                 errors[k] = errors.get(k, 0) + v
         return sum(a["open"] for a in answers), sum(a["failed"] for a in answers), errors
 
+    def dump_answers(self):
+        """Every process's dump answer (see subgen/README.md); forgets them in the processes."""
+        return self._ask([{"cmd": "dump"}] * len(self.procs))
+
     def dump(self):
         """Arrival times by rev, over all processes; forgets them in the processes."""
         merged = {}
-        for a in self._ask([{"cmd": "dump"}] * len(self.procs)):
+        for a in self.dump_answers():
             for rev, times in a["arrivals"].items():
                 merged.setdefault(int(rev), []).extend(times)
         return merged
@@ -188,14 +192,17 @@ class NchanServer:
 
 
 class Api:
-    """PATCHes one project on a warm keep-alive connection (no TLS handshake in the timing)."""
+    """PATCHes one project on a warm keep-alive connection (no TLS handshake in the timing):
+    `row_id`, or a new one."""
 
-    def __init__(self, stack):
+    def __init__(self, stack, row_id=None):
         self.stack = stack
         self.conn = stack.connection()
-        r = stack.request("POST", "/api/projects", json={"name": "Fan-out"}, conn=self.conn)
-        assert r.status == 201, r
-        self.id = r.json()["id"]
+        if row_id is None:
+            r = stack.request("POST", "/api/projects", json={"name": "Fan-out"}, conn=self.conn)
+            assert r.status == 201, r
+            row_id = r.json()["id"]
+        self.id = row_id
 
     def reconnect(self):
         """A fresh warm connection: nginx closes one idle for keepalive_timeout (65 s), and a

@@ -67,12 +67,15 @@ export function blockLocation(conf, name) {
 }
 
 export class Stack {
-  constructor({ daemon = true, workers = 2, block = [], config = {}, access = 'open', users = [] } = {}) {
+  /** webRoot: the web client nginx serves (default: this tree's web/; a bench may serve an older one). */
+  constructor({ daemon = true, workers = 2, block = [], config = {}, access = 'open', users = [],
+    webRoot = path.join(SOURCE_DIR, 'web') } = {}) {
     this.access = access;
     this.users = users;
     this.passwords = {};
     this.authHeaders = {};
     this.wantDaemon = daemon;
+    this.webRoot = webRoot;
     this.workers = workers;
     this.block = block;
     this.extraConfig = config;
@@ -142,7 +145,7 @@ export class Stack {
       ...(this.access === 'basic' ? [`HTPASSWD=${this.paths.htpasswd}`] : [])], { encoding: 'utf8' }));
     let site = execFileSync(render, [path.join(SOURCE_DIR, 'nginx', 'livesync-site.conf.in'),
       `LISTEN=127.0.0.1:${this.port}`, 'SERVER_NAMES=localhost', `TLS_CERT=${this.paths.cert}`,
-      `TLS_KEY=${this.paths.key}`, `WEB_ROOT=${path.join(SOURCE_DIR, 'web')}`,
+      `TLS_KEY=${this.paths.key}`, `WEB_ROOT=${this.webRoot}`,
       `FCGI_SOCKET=${this.paths.fcgi}`, `WSD_SOCKET=${this.paths.wsd}`, `ACCESS=${this.paths.access}`],
     { encoding: 'utf8' });
     for (const name of this.block) site = blockLocation(site, name);

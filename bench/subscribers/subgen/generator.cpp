@@ -17,6 +17,8 @@ namespace livesync::subgen {
 namespace {
 
 constexpr double kConnectTimeoutMs = 30000;
+// With a fetch mode a subscriber is ready once its list is loaded: a whole list is megabytes.
+constexpr double kLoadTimeoutMs = 120000;
 constexpr int kMaxEvents = 256;
 
 [[noreturn]] void throw_errno(const char* what) {
@@ -100,7 +102,9 @@ void Generator::next_command() {
             opening_->t0_ms = now_ms();
             pump();
         } else if (name == "dump") {
-            reply({{"arrivals", arrivals_.take()}, {"open", open_}});
+            nlohmann::json answer = {{"arrivals", arrivals_.take()}, {"open", open_}};
+            if (target_.fetch != FetchMode::none) dump_fetches(answer);
+            reply(answer);
         }
     }
 }
@@ -122,8 +126,30 @@ void Generator::pump() {
     }
 }
 
+void Generator::dump_fetches(nlohmann::json& answer) {
+    nlohmann::json held = nlohmann::json::array();
+    for (auto& sub : by_fd_)
+        if (sub && sub->ready()) held.push_back(sub->fetcher()->take_history());
+    const FetchStats& s = fetch_stats_;
+    nlohmann::json by_status = nlohmann::json::object(), errors = nlohmann::json::object();
+    for (auto& [status, n] : s.by_status) by_status[std::to_string(status)] = n;
+    for (auto& [why, n] : s.errors) errors[why] = n;
+    answer["held"] = std::move(held);
+    answer["fetch"] = {{"responses", s.responses},
+                       {"wire_bytes", s.wire_bytes},
+                       {"head_bytes", s.head_bytes},
+                       {"decoded_bytes", s.decoded_bytes},
+                       {"resets", s.resets},
+                       {"reconnects", s.reconnects},
+                       {"status", std::move(by_status)},
+                       {"errors", std::move(errors)}};
+    fetch_stats_ = FetchStats{};
+}
+
 void Generator::start_one() {
-    auto sub = std::make_unique<Subscriber>(target_, now_ms() + kConnectTimeoutMs);
+    double timeout = target_.fetch == FetchMode::none ? kConnectTimeoutMs : kLoadTimeoutMs;
+    auto sub = std::make_unique<Subscriber>(target_, now_ms() + timeout,
+                                            "tab-subgen-" + std::to_string(++next_client_));
     if (auto err = sub->start()) {
         ++opening_->failed;
         ++opening_->errors[*err];
@@ -137,19 +163,45 @@ void Generator::start_one() {
 }
 
 void Generator::on_socket(int fd) {
-    if (static_cast<std::size_t>(fd) >= by_fd_.size() || !by_fd_[fd]) return;
-    Subscriber& sub = *by_fd_[fd];
+    bool is_fetch = static_cast<std::size_t>(fd) < fetch_owner_.size() && fetch_owner_[fd] >= 0;
+    int owner = is_fetch ? fetch_owner_[fd] : fd;
+    if (static_cast<std::size_t>(owner) >= by_fd_.size() || !by_fd_[owner]) return;
+    Subscriber& sub = *by_fd_[owner];
     bool was_ready = sub.ready();
     std::uint32_t before = sub.interest();
-    if (!sub.on_event(ctx_.get(), arrivals_)) {
-        drop(fd, !was_ready, sub.error());
+    bool alive = is_fetch ? sub.on_fetch_event(ctx_.get(), fetch_stats_)
+                          : sub.on_event(ctx_.get(), arrivals_, fetch_stats_);
+    if (!alive) {
+        drop(owner, !was_ready, sub.error());
         return;
     }
     if (!was_ready && sub.ready()) {
         ++open_;
-        std::erase(pending_, fd);
+        std::erase(pending_, owner);
     }
-    if (sub.interest() != before) epoll_set(epoll_.get(), EPOLL_CTL_MOD, fd, sub.interest());
+    if (sub.interest() != before) epoll_set(epoll_.get(), EPOLL_CTL_MOD, owner, sub.interest());
+    if (sub.fetcher()) sync_fetch(owner);
+}
+
+void Generator::sync_fetch(int fd) {
+    Fetcher& fetcher = *by_fd_[fd]->fetcher();
+    if (fetch_reg_.size() <= static_cast<std::size_t>(fd)) fetch_reg_.resize(fd + 1);
+    FetchRegistration& reg = fetch_reg_[fd];
+    int now_fd = fetcher.fd();
+    if (now_fd != reg.fd || fetcher.generation() != reg.generation) {
+        // The old socket is closed, which took it out of the epoll set.
+        if (reg.fd >= 0) fetch_owner_[reg.fd] = -1;
+        reg = {now_fd, fetcher.generation(), 0};
+        if (now_fd < 0) return;
+        reg.events = fetcher.interest();
+        epoll_set(epoll_.get(), EPOLL_CTL_ADD, now_fd, reg.events);
+        if (fetch_owner_.size() <= static_cast<std::size_t>(now_fd))
+            fetch_owner_.resize(now_fd + 1, -1);
+        fetch_owner_[now_fd] = fd;
+    } else if (now_fd >= 0 && fetcher.interest() != reg.events) {
+        reg.events = fetcher.interest();
+        epoll_set(epoll_.get(), EPOLL_CTL_MOD, now_fd, reg.events);
+    }
 }
 
 void Generator::drop(int fd, bool count_failure, const std::string& why) {
@@ -163,7 +215,11 @@ void Generator::drop(int fd, bool count_failure, const std::string& why) {
     } else {
         --open_;
     }
-    // Closing the fd removes it from the epoll set.
+    if (static_cast<std::size_t>(fd) < fetch_reg_.size()) {
+        if (fetch_reg_[fd].fd >= 0) fetch_owner_[fetch_reg_[fd].fd] = -1;
+        fetch_reg_[fd] = {};
+    }
+    // Closing the fds removes them from the epoll set.
     by_fd_[fd].reset();
 }
 

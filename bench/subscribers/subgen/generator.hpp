@@ -36,16 +36,31 @@ class Generator {
     void pump();
     void start_one();
     void on_socket(int fd);
+    // Registers, re-registers or forgets the fetch connection of the subscriber at `fd`.
+    void sync_fetch(int fd);
     void drop(int fd, bool count_failure, const std::string& why);
     void expire(double now);
     int wait_timeout_ms(double now) const;
     void pause_for_batch() const;
     void reply(const nlohmann::json& answer);
+    // Adds to a dump answer what the fetchers held and fetched since the last dump (README).
+    void dump_fetches(nlohmann::json& answer);
 
     Target target_;
     SslCtx ctx_;
     Fd epoll_;
-    std::vector<std::unique_ptr<Subscriber>> by_fd_;
+    std::vector<std::unique_ptr<Subscriber>> by_fd_;  // by the subscriber's stream fd
+    // The fetch connections (fetcher.hpp): which subscriber each fd belongs to (-1: none), and
+    // per subscriber what epoll holds of its connection.
+    struct FetchRegistration {
+        int fd = -1;
+        unsigned generation = 0;
+        std::uint32_t events = 0;
+    };
+    std::vector<int> fetch_owner_;
+    std::vector<FetchRegistration> fetch_reg_;
+    FetchStats fetch_stats_;
+    unsigned next_client_ = 0;
     std::vector<int> pending_;  // fds still in their handshake; at most `parallel`
     std::size_t open_ = 0;
     Arrivals arrivals_;

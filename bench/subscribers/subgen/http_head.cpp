@@ -3,11 +3,28 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include <charconv>
 #include <stdexcept>
 
 #include "ascii.hpp"
 
 namespace livesync::subgen {
+namespace {
+
+std::string trim(std::string_view s) {
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+    return std::string(s);
+}
+
+std::optional<std::size_t> parse_size(std::string_view s) {
+    std::size_t n = 0;
+    auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
+    if (ec != std::errc() || end != s.data() + s.size() || s.empty()) return std::nullopt;
+    return n;
+}
+
+}  // namespace
 
 std::string ws_request(int port, std::string_view origin) {
     unsigned char key[16];
@@ -34,12 +51,21 @@ std::optional<ResponseHead> parse_head(std::string_view bytes) {
     std::string_view lines = bytes.substr(0, end);
     std::size_t eol = lines.find("\r\n");
     head.status_line = std::string(lines.substr(0, eol));
+    if (head.status_line.starts_with("HTTP/1.") && head.status_line.size() >= 12)
+        std::from_chars(head.status_line.data() + 9, head.status_line.data() + 12, head.status);
     while (eol != std::string_view::npos) {
         lines.remove_prefix(eol + 2);
         eol = lines.find("\r\n");
-        std::string line = ascii_lower(lines.substr(0, eol));
+        std::string_view raw = lines.substr(0, eol);
+        std::string line = ascii_lower(raw);
         if (line.starts_with("transfer-encoding:") && line.find("chunked") != std::string::npos)
             head.chunked = true;
+        else if (line.starts_with("content-encoding:") && line.find("gzip") != std::string::npos)
+            head.gzip = true;
+        else if (line.starts_with("content-length:"))
+            head.content_length = parse_size(trim(line.substr(15)));
+        else if (line.starts_with("etag:"))
+            head.etag = trim(raw.substr(5));  // the tag as sent: case matters in it
     }
     return head;
 }

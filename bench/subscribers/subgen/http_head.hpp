@@ -16,7 +16,11 @@ std::string sse_request(int port);
 
 struct ResponseHead {
     std::string status_line;
+    int status = 0;  // 0 when the status line is not HTTP/1.x NNN
     bool chunked = false;
+    bool gzip = false;                          // Content-Encoding: gzip
+    std::optional<std::size_t> content_length;  // absent, or not a number
+    std::string etag;
     std::size_t length = 0;  // bytes of the head including its blank line
 };
 

@@ -1,4 +1,4 @@
-// livesync-subgen PORT ws|sse ORIGIN LOCAL_ADDRESS hello|upgrade [BATCH_US]
+// livesync-subgen PORT ws|sse ORIGIN LOCAL_ADDRESS hello|upgrade [BATCH_US [full|delta]]
 //
 // Many idle subscribers in one thread, a drop-in for bench/subscribers/client.js (same arguments,
 // same stdin/stdout protocol; see README.md), so the fan-out benchmark's clients cost a fraction
@@ -27,9 +27,9 @@ std::optional<int> parse_int(std::string_view text, int lo, int hi) {
 }
 
 int usage() {
-    std::fprintf(
-        stderr,
-        "usage: livesync-subgen PORT ws|sse ORIGIN LOCAL_ADDRESS hello|upgrade [BATCH_US]\n");
+    std::fprintf(stderr,
+                 "usage: livesync-subgen PORT ws|sse ORIGIN LOCAL_ADDRESS hello|upgrade "
+                 "[BATCH_US [full|delta]]\n");
     return 2;
 }
 
@@ -37,7 +37,7 @@ int usage() {
 
 int main(int argc, char** argv) {
     using namespace livesync::subgen;
-    if (argc != 6 && argc != 7) return usage();
+    if (argc < 6 || argc > 8) return usage();
     Target target;
     auto port = parse_int(argv[1], 1, 65535);
     if (!port) return usage();
@@ -48,10 +48,15 @@ int main(int argc, char** argv) {
     target.transport = transport == "ws" ? Transport::ws : Transport::sse;
     target.ready_on = ready_on == "hello" ? ReadyOn::hello : ReadyOn::upgrade;
     target.origin = argv[3];
-    if (argc == 7) {
+    if (argc >= 7) {
         auto batch_us = parse_int(argv[6], 0, 100000);
         if (!batch_us) return usage();
         target.batch_us = *batch_us;
+    }
+    if (argc == 8) {
+        std::string_view fetch = argv[7];
+        if (fetch != "full" && fetch != "delta") return usage();
+        target.fetch = fetch == "full" ? FetchMode::full : FetchMode::delta;
     }
     target.local.sin_family = AF_INET;
     target.remote.sin_family = AF_INET;

@@ -1,12 +1,7 @@
 #include "sse_reader.hpp"
 
-#include <charconv>
-#include <stdexcept>
-
 namespace livesync::subgen {
 namespace {
-
-constexpr std::size_t kMaxChunk = 1 << 20;
 
 void release_if_empty(std::string& s) {
     if (s.empty() && s.capacity() > 0) std::string().swap(s);
@@ -15,31 +10,10 @@ void release_if_empty(std::string& s) {
 }  // namespace
 
 void SseReader::feed(std::string_view bytes) {
-    if (!chunked_) {
+    if (dechunker_)
+        dechunker_->feed(bytes, text_);
+    else
         text_.append(bytes);
-        return;
-    }
-    raw_.append(bytes);
-    dechunk();
-}
-
-void SseReader::dechunk() {
-    std::size_t pos = 0;
-    while (!ended_) {
-        std::size_t eol = raw_.find("\r\n", pos);
-        if (eol == std::string::npos) break;
-        std::size_t size = 0;
-        // Chunk extensions (";name=value") follow the hex size and are ignored.
-        auto [end, ec] = std::from_chars(raw_.data() + pos, raw_.data() + eol, size, 16);
-        if (ec != std::errc() || end == raw_.data() + pos || size > kMaxChunk)
-            throw std::length_error("sse: bad chunk size");
-        if (raw_.size() < eol + 2 + size + 2) break;
-        text_.append(raw_, eol + 2, size);
-        pos = eol + 2 + size + 2;
-        if (size == 0) ended_ = true;
-    }
-    raw_.erase(0, pos);
-    release_if_empty(raw_);
 }
 
 bool SseReader::next(std::string& data) {

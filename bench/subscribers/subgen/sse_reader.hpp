@@ -4,29 +4,30 @@
 #pragma once
 
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
+
+#include "chunked.hpp"
 
 namespace livesync::subgen {
 
 class SseReader {
   public:
-    explicit SseReader(bool chunked) : chunked_(chunked) {}
+    explicit SseReader(bool chunked) {
+        if (chunked) dechunker_.emplace();
+    }
 
     // Throws std::length_error for a malformed chunk size.
     void feed(std::string_view bytes);
     // The next event's data, if a whole event with data has arrived.
     bool next(std::string& data);
     // The chunked body's last chunk arrived: the server ended the stream.
-    bool ended() const { return ended_; }
+    bool ended() const { return dechunker_ && dechunker_->ended(); }
 
   private:
-    void dechunk();
-
-    bool chunked_;
-    bool ended_ = false;
-    std::string raw_;   // chunked bytes not yet de-chunked
-    std::string text_;  // de-chunked body not yet split into events
+    std::optional<Dechunker> dechunker_;  // when nginx relays the stream chunked
+    std::string text_;                    // de-chunked body not yet split into events
 };
 
 }  // namespace livesync::subgen

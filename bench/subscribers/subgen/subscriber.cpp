@@ -17,6 +17,12 @@ char g_read_buf[16 * 1024];
 
 }  // namespace
 
+Subscriber::Subscriber(const Target& target, double deadline_ms, std::string client_id)
+    : target_(target), deadline_ms_(deadline_ms) {
+    if (target.fetch != FetchMode::none)
+        fetcher_ = std::make_unique<Fetcher>(target, std::move(client_id));
+}
+
 std::uint32_t Subscriber::interest() const {
     return EPOLLIN | (conn_.wants_write() ? EPOLLOUT : 0u);
 }
@@ -26,7 +32,7 @@ bool Subscriber::fail(std::string why) {
     return false;
 }
 
-bool Subscriber::on_event(SSL_CTX* ctx, Arrivals& arrivals) {
+bool Subscriber::on_event(SSL_CTX* ctx, Arrivals& arrivals, FetchStats& stats) {
     if (!conn_.established()) {
         if (auto err = conn_.advance(ctx)) return fail(*err);
         if (!conn_.established()) return true;
@@ -51,6 +57,14 @@ bool Subscriber::on_event(SSL_CTX* ctx, Arrivals& arrivals) {
                 return false;
         } catch (const std::length_error& e) {
             return fail(e.what());
+        }
+        if (fetcher_ && ready_ && !load_started_) {
+            load_started_ = true;
+            if (!keep_after_fetch(fetcher_->load(), stats)) return false;
+        }
+        if (fetcher_ && refresh_due_ && load_started_) {
+            refresh_due_ = false;
+            if (!keep_after_fetch(fetcher_->on_refresh(), stats)) return false;
         }
         // epoll is level-triggered, so whatever the socket still holds is reported again; only
         // bytes inside OpenSSL need another read now. That saves a read(2) returning EAGAIN per
@@ -91,7 +105,7 @@ bool Subscriber::consume_ws(double t_ms, Arrivals& arrivals) {
     while (auto frame = ws_.next()) {
         switch (frame->opcode) {
             case kWsText:
-                if (arrivals.on_message(frame->payload, t_ms) == MessageType::hello) ready_ = true;
+                on_message(arrivals.on_message(frame->payload, t_ms));
                 break;
             case kWsPing:
                 if (auto err = conn_.send(client_frame(kWsPong, frame->payload))) return fail(*err);
@@ -109,8 +123,25 @@ bool Subscriber::consume_ws(double t_ms, Arrivals& arrivals) {
 
 bool Subscriber::consume_sse(double t_ms, Arrivals& arrivals) {
     std::string data;
-    while (sse_->next(data)) arrivals.on_message(data, t_ms);
+    while (sse_->next(data)) on_message(arrivals.on_message(data, t_ms));
     if (sse_->ended()) return fail("closed by server");
+    return true;
+}
+
+void Subscriber::on_message(MessageType type) {
+    if (type == MessageType::hello) ready_ = true;
+    // Every refresh, whatever its entity: the bench changes only projects.
+    if (type == MessageType::refresh) refresh_due_ = true;
+}
+
+bool Subscriber::on_fetch_event(SSL_CTX* ctx, FetchStats& stats) {
+    return keep_after_fetch(fetcher_->on_event(ctx, stats), stats);
+}
+
+bool Subscriber::keep_after_fetch(std::optional<std::string> err, FetchStats& stats) {
+    if (!err) return true;
+    if (!fetcher_->loaded()) return fail("fetch: " + *err);
+    ++stats.errors[*err];
     return true;
 }
 
