@@ -1,10 +1,14 @@
 """The Debian package, end to end: build it (packaging/build-deb), check it with lintian, then in a
 clean Debian 12 root booted with systemd-nspawn (real systemd, real units, a private network):
 install it with apt, reach the site over HTTPS through the packaged nginx, create data and see
-the refresh event arrive on wss://, upgrade to a newer build (data kept, services restarted, nginx
-only reloaded), close the site with basic auth (livesync-access basic NAME: anonymous requests and
-streams refused, the printed password let in), purge (data, configuration and site gone), and an install beside another site that
-owns port 443's default_server (ours left disabled, with a message saying how).
+the refresh event arrive on wss://, upgrade to a newer version (data kept, services restarted, nginx
+only reloaded), edit the conffile and the generated nginx site and upgrade again (both edits kept
+and in force), `apt remove` (services stopped, site disabled, configuration and data kept) and
+install again (the same data served), close the site with basic auth (livesync-access basic NAME:
+anonymous requests and streams refused, the printed password let in), purge (data, configuration
+and site gone, the system user kept), and an install beside another site that owns port 443's
+default_server (ours left disabled, with a message saying how). The newer versions are the first
+build restamped (packaging/build-deb --restamp), so only one build is compiled and packaged.
 
 Needs root, debootstrap and systemd-container (scripts/install-deps --test) and, the first time,
 network access to a Debian mirror. Caches, shared between runs (LIVESYNC_PKG_CACHE, default
@@ -65,21 +69,25 @@ def locked(path):
 
 
 def build_packages():
-    """Builds the package twice: as its changelog says, and as a newer version for the upgrade.
-    The second build reuses the first's compiled objects."""
-    base = run(["dpkg-parsechangelog", "-l", os.path.join(SOURCE_DIR, "packaging", "debian",
-                                                           "changelog"), "-S", "Version"]).strip()
-    debs = []
-    for version in (None, base + "+upgradetest1"):
-        started = time.time()
-        argv = [os.path.join(SOURCE_DIR, "packaging", "build-deb"), "--out",
-                os.path.join(WORK, "debs"), "--work", os.path.join(WORK, "deb")]
-        if version:
-            argv += ["--version", version]
-        out = run(argv, timeout=1800)
-        debs.append(out.strip().splitlines()[-1])
-        log(f"built {os.path.basename(debs[-1])} in {time.time() - started:.0f} s")
+    """Builds the package as its changelog says, then stamps two newer versions of that build
+    (packaging/build-deb --restamp: the same files, in seconds) for the two upgrades."""
+    started = time.time()
+    build_deb = os.path.join(SOURCE_DIR, "packaging", "build-deb")
+    out = os.path.join(WORK, "debs")
+    first = run([build_deb, "--out", out, "--work", os.path.join(WORK, "deb")],
+                timeout=1800).strip().splitlines()[-1]
+    log(f"built {os.path.basename(first)} in {time.time() - started:.0f} s")
+    base = dpkg_version(first)
+    debs = [first]
+    for n in (1, 2):
+        debs.append(run([build_deb, "--restamp", first, "--version", f"{base}+upgradetest{n}",
+                         "--out", out]).strip().splitlines()[-1])
+    log(f"stamped {', '.join(os.path.basename(d) for d in debs[1:])}")
     return debs
+
+
+def dpkg_version(deb):
+    return run(["dpkg-deb", "-f", deb, "Version"]).strip()
 
 
 def base_rootfs():
@@ -316,8 +324,8 @@ class PackageTest(unittest.TestCase):
             log(f"lintian in {time.time() - started:.0f} s")
             self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
 
-    def test_install_live_upgrade_purge_in_clean_bookworm(self):
-        first, second = self.debs
+    def test_install_live_upgrade_remove_purge_in_clean_bookworm(self):
+        first, second, third = self.debs
         started = time.time()
         c = Container(base_rootfs(), os.path.dirname(first))
         try:
@@ -328,6 +336,8 @@ class PackageTest(unittest.TestCase):
             site = Site(c)
             pid_before, project = self._check_live_site(c, site)
             self._upgrade(c, site, second, pid_before, project)
+            self._edit_config_and_upgrade(c, site, third, project)
+            self._remove_and_reinstall(c, site, third, project)
             self._close_with_basic_auth(c, site, project)
             self._purge(c, site)
             self._install_beside_another_default_server(c, first)
@@ -347,6 +357,7 @@ class PackageTest(unittest.TestCase):
         self.assertIn("enabled the nginx site", out)
         self.assertIn("the site is OPEN", out)
         self.assertIn("livesync-access basic NAME", out)
+        self.assertIn("Add 'worker_shutdown_timeout 30s;' to /etc/nginx/nginx.conf", out)
         self.assertEqual(c.sh("livesync-access").strip(), "open")
         self.nginx_pid = c.sh("systemctl show -P MainPID nginx.service").strip()
         self.assertNotIn(self.nginx_pid, ("", "0"), "nginx is not running")
@@ -410,9 +421,19 @@ class PackageTest(unittest.TestCase):
         return c.sh("systemctl show -P MainPID livesync-fcgi.service").strip(), project
 
     def _upgrade(self, c, site, deb, pid_before, project):
+        # The administrator bounds nginx's reloads as the install said (docs/install.md).
+        main_conf = c.file("/etc/nginx/nginx.conf")
+        with open(main_conf) as f:
+            text = f.read()
+        self.assertIn("pid /run/nginx.pid;\n", text)
+        with open(main_conf, "w") as f:
+            f.write(text.replace("pid /run/nginx.pid;\n",
+                                 "pid /run/nginx.pid;\nworker_shutdown_timeout 30s;\n", 1))
+        c.sh("nginx -t 2>&1 && systemctl reload nginx")
         out = c.sh(f"apt-get install -y /debs/{os.path.basename(deb)} 2>&1")
-        version = c.sh("dpkg-query -W -f '${Version}' livesync")
-        self.assertTrue(version.endswith("+upgradetest1"), version + out)
+        self.assertEqual(c.sh("dpkg-query -W -f '${Version}' livesync"),
+                         dpkg_version(deb), out)
+        self.assertNotIn("worker_shutdown_timeout", out)
         for unit in ("livesync-fcgi.socket", "livesync-fcgi.service", "livesync-wsd.service"):
             self.assertEqual(c.sh(f"systemctl is-active {unit}").strip(), "active", unit)
         self.assertNotEqual(c.sh("systemctl show -P MainPID livesync-fcgi.service").strip(),
@@ -429,6 +450,100 @@ class PackageTest(unittest.TestCase):
         finally:
             ws.close()
 
+    def _edit_config_and_upgrade(self, c, site, deb, project):
+        """The administrator edits the conffile and the generated nginx site; the next upgrade
+        keeps both edits, in force, and the data."""
+        # The one conffile (dpkg keeps its local edit); the nginx site and site.conf are generated
+        # by postinst, which keeps an edit by its checksum line (docs/install.md, Upgrade).
+        self.assertEqual(c.sh("dpkg-query -W -f '${Conffiles}' livesync").split()[0::2],
+                         ["/etc/livesync/livesync.conf"])
+        with self.assertRaises(Exception) as refused:
+            self._websocket_without_origin(site)
+        self.assertEqual(getattr(refused.exception, "status", None), 403, refused.exception)
+        with open(c.file("/etc/livesync/livesync.conf"), "a") as f:
+            f.write("allow_missing_origin_ws = true\n")
+        site_file = c.file("/etc/nginx/sites-available/livesync")
+        with open(site_file) as f:
+            text = f.read()
+        self.assertIn("    location / {", text)
+        with open(site_file, "w") as f:
+            f.write(text.replace("    location / {",
+                                 '    location = /local-edit { return 200 "kept"; }\n\n'
+                                 "    location / {", 1))
+        c.sh("nginx -t 2>&1 && systemctl reload nginx")
+        self._wait_for_status(site, "/local-edit", 200)
+
+        out = c.sh(f"apt-get install -y /debs/{os.path.basename(deb)} 2>&1")
+        self.assertEqual(c.sh("dpkg-query -W -f '${Version}' livesync"), dpkg_version(deb), out)
+        self.assertIn("keeping your edited /etc/nginx/sites-available/livesync", out)
+        self.assertNotIn("livesync.conf", out, "dpkg asked about the conffile")
+        self.assertIn("allow_missing_origin_ws = true", c.sh("cat /etc/livesync/livesync.conf"))
+        self.assertEqual(c.sh("test -e /etc/livesync/livesync.conf.dpkg-dist || echo none").strip(),
+                         "none")
+        self.assertNotIn("/local-edit", c.sh("cat /etc/nginx/sites-available/livesync.dpkg-dist"))
+        self.assertEqual(c.sh("systemctl show -P MainPID nginx.service").strip(), self.nginx_pid,
+                         "nginx was restarted, not reloaded")
+        status, _, body = site.request("GET", "/local-edit")
+        self.assertEqual((status, body), (200, b"kept"))
+        # The restarted daemon read the edited conffile.
+        ws = self._websocket_without_origin(site)
+        try:
+            self.assertEqual(site.recv(ws)["type"], "hello")
+        finally:
+            ws.close()
+        status, _, body = site.request("GET", f"/api/projects/{project['id']}")
+        self.assertEqual(status, 200, body)
+        self.assertEqual(json.loads(body)["name"], "Packaged project")
+
+    def _remove_and_reinstall(self, c, site, deb, project):
+        """`apt remove` stops the services and disables the site, keeping configuration (edits
+        included) and data; installing again serves the same data on the same site."""
+        c.sh("apt-get remove -y livesync 2>&1")
+        self.assertEqual(c.sh("dpkg-query -W -f '${db:Status-Abbrev}' livesync").strip(), "rc")
+        for unit in ("livesync-fcgi.socket", "livesync-fcgi.service", "livesync-wsd.service"):
+            self.assertNotEqual(c.sh(f"systemctl is-active {unit}", check=False).strip(),
+                                "active", unit)
+        kept = ["/var/lib/livesync/livesync.db", "/etc/livesync/livesync.conf",
+                "/etc/livesync/site.conf", "/etc/livesync/access.conf",
+                "/etc/nginx/sites-available/livesync"]
+        self.assertEqual(c.sh(" ; ".join(f"test -e {p} || echo {p}" for p in kept)).split(), [],
+                         "removed by apt remove")
+        self.assertEqual(c.sh("test -L /etc/nginx/sites-enabled/livesync || echo gone").strip(),
+                         "gone")
+        self.assertEqual(c.sh("systemctl show -P MainPID nginx.service").strip(), self.nginx_pid,
+                         "nginx was restarted, not reloaded")
+        deadline = time.time() + 15
+        while site.port_open(443) and time.time() < deadline:
+            time.sleep(0.2)
+        self.assertFalse(site.port_open(443), "port 443 still served after apt remove")
+
+        out = c.sh(f"apt-get install -y /debs/{os.path.basename(deb)} 2>&1")
+        self.assertIn("enabled the nginx site", out)
+        self._wait_for_status(site, f"/api/projects/{project['id']}", 200)
+        status, _, body = site.request("GET", f"/api/projects/{project['id']}")
+        self.assertEqual(json.loads(body)["name"], "Packaged project")
+        self.assertIn("allow_missing_origin_ws = true", c.sh("cat /etc/livesync/livesync.conf"))
+        status, _, body = site.request("GET", "/local-edit")
+        self.assertEqual((status, body), (200, b"kept"))
+        ws = site.websocket()
+        try:
+            hello = site.recv(ws)
+            self.assertGreaterEqual(hello["revs"]["projects"], project["rev"], hello)
+        finally:
+            ws.close()
+
+    def _websocket_without_origin(self, site):
+        with network_of(site.c.leader):
+            return WebSocket.connect("localhost", 443, "/ws")
+
+    @staticmethod
+    def _wait_for_status(site, path, status, timeout=15):
+        """Waits for `path` to answer `status`: a reload returns before nginx's old workers have
+        stopped taking requests."""
+        deadline = time.time() + timeout
+        while site.request("GET", path)[0] != status and time.time() < deadline:
+            time.sleep(0.2)
+
     def _close_with_basic_auth(self, c, site, project):
         """The one command the install names closes the site: anonymous requests and streams are
         refused, the user it made gets in; nginx only reloaded; the upgrade kept the mode open."""
@@ -443,10 +558,7 @@ class PackageTest(unittest.TestCase):
                          "nginx was restarted, not reloaded")
         self.assertIn("include /etc/livesync/access.conf;",
                       c.sh("cat /etc/nginx/sites-available/livesync"))
-        # A reload returns before nginx's old workers have stopped taking requests.
-        deadline = time.time() + 15
-        while site.request("GET", "/")[0] != 401 and time.time() < deadline:
-            time.sleep(0.2)
+        self._wait_for_status(site, "/", 401)
         for path in ("/", "/api/health", f"/api/projects/{project['id']}", "/events"):
             status, headers, body = site.request("GET", path)
             self.assertEqual(status, 401, f"{path}: {body[:200]!r}")
@@ -479,6 +591,8 @@ class PackageTest(unittest.TestCase):
         self.assertEqual(c.sh("systemctl show -P MainPID nginx.service").strip(), self.nginx_pid,
                          "nginx was restarted, not reloaded")
         self.assertFalse(site.port_open(443), "port 443 still served after the purge")
+        # Debian keeps system users (docs/install.md, Uninstall).
+        self.assertEqual(c.sh("id -nu livesync").strip(), "livesync")
 
     def _install_beside_another_default_server(self, c, deb):
         """Another site already owns port 443's default_server: the package installs and runs, but
