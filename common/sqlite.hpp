@@ -25,6 +25,17 @@ class SqliteError : public std::runtime_error {
     int code_;
 };
 
+// COMMIT failed with an I/O error (typically the WAL's fsync, SQLITE_IOERR_FSYNC). SQLite has
+// rolled the transaction back in memory, but its frames may already be in the WAL file (in the
+// OS's cache, or on disk): a later recovery of the WAL (a restart of every connection) may find
+// them complete and apply them. Whether the change is stored is therefore unknown, and the
+// request must not be answered as if nothing had changed. Never retry the COMMIT: after a failed
+// fsync the OS may have dropped the data and report the next fsync as a success ("fsyncgate").
+class CommitUncertain : public SqliteError {
+  public:
+    explicit CommitUncertain(const SqliteError& cause) : SqliteError(cause) {}
+};
+
 class Db {
   public:
     // Opens (creating if `flags` allow) the database at `path`. Throws SqliteError.

@@ -10,7 +10,13 @@ namespace livesync {
 using http::ApiError;
 using http::ErrorKind;
 
-http::Response storage_unavailable() {
+http::Response storage_unavailable(bool outcome_unknown) {
+    if (outcome_unknown)
+        return http::error_response(ApiError(
+            ErrorKind::unavailable,
+            "the storage failed while committing: the change may or may not have been stored; "
+            "read it back before trying again",
+            {{"committed", "unknown"}}));
     return http::error_response(
         ApiError(ErrorKind::unavailable,
                  "the database is busy or out of space; nothing was changed, try again"));
@@ -37,7 +43,7 @@ http::Response App::handle(const http::Request& request) {
         if (e.is_transient()) {
             std::fprintf(stderr, "livesync-fcgi: %s %s: storage unavailable: %s\n",
                          request.method.c_str(), request.path.c_str(), e.what());
-            return storage_unavailable();
+            return storage_unavailable(dynamic_cast<const CommitUncertain*>(&e) != nullptr);
         }
         std::fprintf(stderr, "livesync-fcgi: %s %s: %s\n", request.method.c_str(),
                      request.path.c_str(), e.what());

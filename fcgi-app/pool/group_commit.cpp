@@ -57,12 +57,14 @@ void GroupCommitter::run_together(const std::vector<Job*>& batch) {
         }
         writes.commit();
     } catch (const SqliteError& e) {
-        // Nothing of the batch is on disk (or ever was acknowledged): every request in it is
-        // told so and may be retried.
-        std::fprintf(stderr, "livesync-fcgi: a batch of %zu writes was not committed: %s\n",
-                     batch.size(), e.what());
+        // Nothing of the batch was acknowledged: every request in it is told so and may be
+        // retried; after an I/O error in the COMMIT itself, once it has read back whether its
+        // change is there (CommitUncertain).
+        bool uncertain = dynamic_cast<const CommitUncertain*>(&e) != nullptr;
+        std::fprintf(stderr, "livesync-fcgi: a batch of %zu writes was not committed%s: %s\n",
+                     batch.size(), uncertain ? " (or maybe was)" : "", e.what());
         for (Job* job : batch) {
-            job->response = storage_unavailable();
+            job->response = storage_unavailable(uncertain);
             job->signal.reset();
         }
     }

@@ -50,6 +50,16 @@ Db open_database(const Config& config) {
     return db;
 }
 
+// Runs a COMMIT; an I/O error there leaves the outcome unknown (see CommitUncertain).
+void run_commit(Stmt& commit) {
+    try {
+        commit.run();
+    } catch (const SqliteError& e) {
+        if (e.primary_code() == SQLITE_IOERR) throw CommitUncertain(e);
+        throw;
+    }
+}
+
 }  // namespace
 
 ReadTransaction::ReadTransaction(Store& store) : store_(store) {
@@ -74,7 +84,7 @@ bool WriteBatch::intact() const {
 }
 
 void WriteBatch::commit() {
-    store_.commit_.run();
+    run_commit(store_.commit_);
     done_ = true;
 }
 
@@ -121,7 +131,10 @@ void WriteTransaction::commit() {
         store_.set_entity_rev_.reset().bind(1, r).bind(2, entity_name(e)).run();
     }
     if (r % kPruneEvery == 0) store_.prune_tombstones(r);
-    (nested_ ? store_.release_ : store_.commit_).run();
+    if (nested_)
+        store_.release_.run();
+    else
+        run_commit(store_.commit_);
     done_ = true;
 }
 

@@ -107,7 +107,7 @@ class Stack:
         self.dir = tempfile.mkdtemp(prefix="ls-")
         self.port = free_port()
         self.origin = f"https://localhost:{self.port}"
-        self.db_path = os.path.join(self.dir, "livesync.db")
+        self.db_path = self.extra_config.get("database", os.path.join(self.dir, "livesync.db"))
         self.fcgi_socket = os.path.join(self.dir, "fcgi.sock")
         self.signal_socket = os.path.join(self.dir, "signal.sock")
         self.wsd_socket = os.path.join(self.dir, "wsd.sock")
