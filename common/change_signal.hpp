@@ -25,6 +25,9 @@ struct ChangeSignal {
 };
 
 inline constexpr std::size_t kMaxSignalBytes = 512;
+// In PostgreSQL mode the same text is the payload of `NOTIFY livesync` (pg_notify('livesync',
+// encode_signal(…)) inside the write transaction), which every daemon LISTENs on.
+inline constexpr const char* kSignalChannel = "livesync";
 inline constexpr std::size_t kMaxClientIdBytes = 64;
 
 // A client id is kept only if it is 1..64 characters of [A-Za-z0-9._-]; anything else becomes "".

@@ -25,9 +25,9 @@ std::int64_t parse_int(const std::string& key, const std::string& value, std::in
 }
 
 bool parse_bool(const std::string& key, const std::string& value) {
-    if (value == "true" || value == "yes" || value == "1") return true;
-    if (value == "false" || value == "no" || value == "0") return false;
-    throw ConfigError(key + ": expected true or false, got '" + value + "'");
+    if (value == "true" || value == "yes" || value == "on" || value == "1") return true;
+    if (value == "false" || value == "no" || value == "off" || value == "0") return false;
+    throw ConfigError(key + ": expected true or false (on or off), got '" + value + "'");
 }
 
 // The `origins` setting: space-separated origins (origin_policy.hpp), at least one. The one
@@ -47,6 +47,18 @@ std::vector<Origin> parse_origins(const std::string& value) {
 }
 
 }  // namespace
+
+bool is_postgres_uri(const std::string& database) {
+    return database.rfind("postgresql://", 0) == 0 || database.rfind("postgres://", 0) == 0;
+}
+
+std::string database_for_log(const std::string& database) {
+    if (!is_postgres_uri(database)) return database;
+    size_t scheme_end = database.find("://") + 3;
+    size_t at = database.find('@', scheme_end);
+    if (at == std::string::npos) return database;
+    return database.substr(0, scheme_end) + database.substr(at + 1);
+}
 
 void set_config_value(Config& c, const std::string& raw_key, const std::string& value) {
     std::string key = raw_key;
@@ -99,6 +111,12 @@ void set_config_value(Config& c, const std::string& raw_key, const std::string& 
         c.client_frame_limit = i32(16, 65536);
     else if (key == "client_frames_per_second")
         c.client_frames_per_second = i32(1, 1000);
+    else if (key == "notify")
+        c.notify = parse_bool(key, value);
+    else if (key == "poll_ms")
+        c.poll_ms = i32(10, 600000);
+    else if (key == "listener_timeout_ms")
+        c.listener_timeout_ms = i32(100, 600000);
     else
         throw ConfigError("unknown configuration key '" + raw_key + "'");
 }

@@ -14,6 +14,7 @@ namespace livesync {
 
 struct Config {
     // Storage
+    // A SQLite file, or a PostgreSQL connection URI (see is_postgres_uri).
     std::string database = "/var/lib/livesync/livesync.db";
     std::string synchronous = "FULL";  // FULL (durable, default) or NORMAL
     int busy_timeout_ms = 5000;
@@ -45,12 +46,24 @@ struct Config {
     int max_connections = 19000;
     int client_frame_limit = 1024;
     int client_frames_per_second = 5;
+    // PostgreSQL mode (docs/daemon.md): LISTEN for the pool's NOTIFYs (on), or only poll the
+    // revisions every poll_ms (off); a listener query unanswered for listener_timeout_ms means a
+    // dead connection.
+    bool notify = true;
+    int poll_ms = 250;
+    int listener_timeout_ms = 5000;
 };
 
 // Thrown for unreadable files, unknown keys and bad values; the message names file, line and key.
 struct ConfigError : std::runtime_error {
     using std::runtime_error::runtime_error;
 };
+
+// Whether `database` names a PostgreSQL server (a libpq URI: postgresql:// or postgres://) rather
+// than a SQLite file. The one rule that picks the store, for both processes.
+bool is_postgres_uri(const std::string& database);
+// `database` fit for a log line: a URI's user and password are left out.
+std::string database_for_log(const std::string& database);
 
 // Applies one `key`/`value` pair. Throws ConfigError.
 void set_config_value(Config& config, const std::string& key, const std::string& value);

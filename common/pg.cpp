@@ -6,10 +6,7 @@
 #include <utility>
 
 namespace livesync {
-namespace {
 
-// libpq's messages end in a newline and may span lines ("\n\tIs the server running…"); a log
-// line and an exception message want one line.
 std::string one_line(const char* message) {
     std::string out;
     for (const char* p = message ? message : ""; *p; ++p) {
@@ -20,6 +17,8 @@ std::string one_line(const char* message) {
     while (!out.empty() && out.back() == ' ') out.pop_back();
     return out;
 }
+
+namespace {
 
 // A default applies only where the URI and libpq's environment variable (if the setting has one)
 // are both silent: libpq takes the last value given, and the URI comes last.
@@ -37,6 +36,9 @@ constexpr Default kDefaults[] = {
     {"keepalives_idle", "30", nullptr},
     {"keepalives_interval", "10", nullptr},
     {"keepalives_count", "3", nullptr},
+    // Keepalives only probe an idle connection: a query sent into a cut link waits for its
+    // retransmissions to give up (about 15 minutes) unless this bounds them.
+    {"tcp_user_timeout", "30000", nullptr},
 };
 
 }  // namespace
@@ -124,7 +126,8 @@ std::vector<const char*> PgParams::pointers() const {
     return out;
 }
 
-PgConn::PgConn(const std::string& uri, const char* application) {
+PgConnParams::PgConnParams(const std::string& uri, const char* application)
+    : uri_(uri), application_(application) {
     // Parsed first, so that a malformed URI is told apart from an unreachable server.
     char* parse_error = nullptr;
     PQconninfoOption* given = PQconninfoParse(uri.c_str(), &parse_error);
@@ -133,25 +136,27 @@ PgConn::PgConn(const std::string& uri, const char* application) {
         PQfreemem(parse_error);
         throw PgError("", "database URI: " + message);
     }
-    std::vector<const char*> keywords, values;
     for (const Default& d : kDefaults) {
         bool set = d.envvar && std::getenv(d.envvar) && *std::getenv(d.envvar);
         for (PQconninfoOption* o = given; o->keyword && !set; ++o)
             set = std::strcmp(o->keyword, d.keyword) == 0 && o->val && *o->val;
         if (set) continue;
-        keywords.push_back(d.keyword);
-        values.push_back(d.value);
+        keywords_.push_back(d.keyword);
+        values_.push_back(d.value);
     }
     PQconninfoFree(given);
     // Used only if neither the URI nor PGAPPNAME names the application.
-    keywords.push_back("fallback_application_name");
-    values.push_back(application);
-    keywords.push_back("dbname");  // expanded: the URI's own settings come last and win
-    values.push_back(uri.c_str());
-    keywords.push_back(nullptr);
-    values.push_back(nullptr);
+    keywords_.push_back("fallback_application_name");
+    values_.push_back(application_.c_str());
+    keywords_.push_back("dbname");  // expanded: the URI's own settings come last and win
+    values_.push_back(uri_.c_str());
+    keywords_.push_back(nullptr);
+    values_.push_back(nullptr);
+}
 
-    conn_ = PQconnectdbParams(keywords.data(), values.data(), 1);
+PgConn::PgConn(const std::string& uri, const char* application) {
+    PgConnParams params(uri, application);
+    conn_ = PQconnectdbParams(params.keywords(), params.values(), 1);
     if (PQstatus(conn_) != CONNECTION_OK) {
         std::string message = conn_ ? one_line(PQerrorMessage(conn_)) : "out of memory";
         PQfinish(conn_);

@@ -30,6 +30,10 @@ class PgError : public std::runtime_error {
     std::string sqlstate_;
 };
 
+// libpq's messages end in a newline and may span lines ("\n\tIs the server running…"); a log
+// line and an exception message want one line. nullptr gives "".
+std::string one_line(const char* message);
+
 // The result of one statement; empty after a move.
 class PgResult {
   public:
@@ -76,12 +80,32 @@ class PgParams {
     std::vector<bool> nulls_;
 };
 
+// The settings livesync connects with: defaults that neither `uri` nor libpq's environment give
+// (connect_timeout=5; TCP keepalives after 30 s idle, every 10 s, 3 lost; tcp_user_timeout=30 s,
+// so a query sent into a dead link fails instead of waiting for TCP to give up), then `uri`,
+// and `application` as the fallback application_name (shown in pg_stat_activity). For
+// PQconnectdbParams / PQconnectStartParams with expand_dbname = 1. Throws PgError ("") for a
+// URI libpq cannot parse. Not copyable: the arrays point into it.
+class PgConnParams {
+  public:
+    PgConnParams(const std::string& uri, const char* application);
+    PgConnParams(const PgConnParams&) = delete;
+    PgConnParams& operator=(const PgConnParams&) = delete;
+
+    const char* const* keywords() const { return keywords_.data(); }
+    const char* const* values() const { return values_.data(); }
+
+  private:
+    std::string uri_;
+    std::string application_;
+    std::vector<const char*> keywords_;
+    std::vector<const char*> values_;
+};
+
 class PgConn {
   public:
-    // Connects to `uri`, any libpq connection string or URI (empty: libpq's PG* environment alone).
-    // Settings that neither the URI nor the environment gives get defaults that keep a dead
-    // server from hanging a request (connect_timeout=5; TCP keepalives after 30 s idle, every
-    // 10 s, 3 lost); application_name (shown in pg_stat_activity) defaults to `application`.
+    // Connects to `uri`, any libpq connection string or URI (empty: libpq's PG* environment alone),
+    // with the defaults of PgConnParams, which keep a dead server from hanging a request.
     // Throws PgError: "" for a URI libpq cannot parse, 08001 if the server cannot be reached.
     PgConn(const std::string& uri, const char* application);
     PgConn(PgConn&& other) noexcept;

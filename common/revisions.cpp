@@ -1,7 +1,5 @@
 #include "revisions.hpp"
 
-#include <string>
-
 namespace livesync {
 
 std::int64_t Revisions::of(Entity e) const {
@@ -18,23 +16,23 @@ std::int64_t Revisions::of(Entity e) const {
     return global;
 }
 
+void set_revision(Revisions& r, std::string_view name, std::int64_t rev) {
+    if (name == "global")
+        r.global = rev;
+    else if (name == "projects")
+        r.projects = rev;
+    else if (name == "solutions")
+        r.solutions = rev;
+    else if (name == "subcomponents")
+        r.subcomponents = rev;
+}
+
 RevisionReader::RevisionReader(const Db& db) : select_(db, "SELECT name, rev FROM revisions") {}
 
 Revisions RevisionReader::read() {
     Revisions r;
     select_.reset();
-    while (select_.step()) {
-        std::string name = select_.text(0);
-        std::int64_t rev = select_.int64(1);
-        if (name == "global")
-            r.global = rev;
-        else if (name == "projects")
-            r.projects = rev;
-        else if (name == "solutions")
-            r.solutions = rev;
-        else if (name == "subcomponents")
-            r.subcomponents = rev;
-    }
+    while (select_.step()) set_revision(r, select_.text_view(0), select_.int64(1));
     select_.reset();
     return r;
 }

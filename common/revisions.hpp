@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string_view>
 
 #include "entity.hpp"
 #include "sqlite.hpp"
@@ -20,6 +21,9 @@ struct Revisions {
     std::int64_t of(Entity e) const;
     bool operator==(const Revisions&) const = default;
 };
+
+// Sets the revision `name` (a row name of the table) to `rev`; other names are ignored.
+void set_revision(Revisions& revisions, std::string_view name, std::int64_t rev);
 
 // Reads the whole vector in one statement (so it is one consistent snapshot). Throws SqliteError.
 class RevisionReader {

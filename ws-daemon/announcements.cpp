@@ -42,4 +42,8 @@ std::string_view Announcements::all_origin(std::uint8_t mixed) const {
     return one ? std::string_view(first) : std::string_view();
 }
 
+Revisions Announcements::told() const {
+    return {all_rev(), rev(Entity::projects), rev(Entity::solutions), rev(Entity::subcomponents)};
+}
+
 }  // namespace livesync::wsd

@@ -15,6 +15,7 @@
 #include <string_view>
 
 #include "change.hpp"
+#include "revisions.hpp"
 
 namespace livesync::wsd {
 
@@ -41,6 +42,11 @@ class Announcements {
     // an origin only if none is mixed and all three came from the one client.
     std::int64_t all_rev() const;
     std::string_view all_origin(std::uint8_t mixed) const;
+    // The revisions subscribers have been told, as `hello`, `beat` and SSE ids carry them: every
+    // transaction bumps the global revision and sets some entity's to it, so once all is
+    // announced the highest entity revision is the global one; while a change is held back it is
+    // the newest revision subscribers have heard of, and never goes back (but for a restore).
+    Revisions told() const;
 
   private:
     struct Latest {

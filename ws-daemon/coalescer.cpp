@@ -71,6 +71,13 @@ std::optional<std::int64_t> Coalescer::latest_open_window_end() const {
     return latest;
 }
 
+std::uint8_t Coalescer::holding() const {
+    std::uint8_t bits = 0;
+    for (int i = 0; i < kTableEntityCount; ++i)
+        if (slots_[static_cast<std::size_t>(i)].pending) bits |= static_cast<std::uint8_t>(1u << i);
+    return bits;
+}
+
 std::optional<std::int64_t> Coalescer::next_deadline() const {
     std::optional<std::int64_t> next;
     for (const Slot& s : slots_)

@@ -29,6 +29,8 @@ class Coalescer {
     std::vector<Change> on_timer(std::int64_t now);
     // When on_timer must next run, or nullopt when no window is open.
     std::optional<std::int64_t> next_deadline() const;
+    // The entities (1 << entity_index) with a trailing event still held.
+    std::uint8_t holding() const;
     // Changes merged into a trailing event instead of being sent on their own.
     std::uint64_t coalesced() const { return coalesced_; }
 

@@ -14,8 +14,9 @@
 #include <stdexcept>
 #include <system_error>
 
-#include "handshake.hpp"
+#include "datagram_source.hpp"
 #include "log.hpp"
+#include "next_frame.hpp"
 
 namespace livesync::wsd {
 namespace {
@@ -74,14 +75,13 @@ std::uint32_t now_second() {
 
 Daemon::Daemon(const Config& config)
     : config_(config),
-      source_(config.database),
       coalescer_(config.coalesce_ms),
-      gate_(config.safety_tick_ms),
+      // Without NOTIFY no read is ever explained by a signal: waiting for one would only delay.
+      gate_(is_postgres_uri(config.database) && !config.notify ? 0 : config.safety_tick_ms),
       random_(std::random_device{}()),
       wave_timer_fd_(::timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC)),
       wave_(SessionSlots::kSlots, wave_timer_fd_.get(),
             [this](std::size_t slot) { return write_slot(slot); }) {
-    signal_fd_ = bind_signal_socket(config_.signal_socket);
     sigset_t set;
     sigemptyset(&set);
     sigaddset(&set, SIGTERM);
@@ -90,20 +90,31 @@ Daemon::Daemon(const Config& config)
     if (!sigterm_fd_) throw std::system_error(errno, std::generic_category(), "signalfd");
     if (!wave_timer_fd_) throw std::system_error(errno, std::generic_category(), "timerfd_create");
 
-    if (auto r = source_.read()) revs_ = *r;
-    metrics_.revisions = revs_;
-    // What is in the table at start-up counts as announced: every hello shows it.
-    std::vector<Change> start;
-    for (Entity e : kTableEntities) start.push_back({e, revs_.of(e), {}});
-    announced_.record(start);
+    loop_ = EvLoop::epoll();
+    if (!loop_) throw std::runtime_error("cannot create an epoll event loop (ev_loop_new)");
+    std::string source_desc;
+    if (is_postgres_uri(config_.database)) {
+        start_from(PgSource::read_now(config_.database).value_or(Revisions{}));
+        auto pg = std::make_unique<PgSource>(
+            loop_.get(),
+            PgSource::Options{config_.database, config_.notify, config_.listener_timeout_ms},
+            static_cast<SourceSink&>(*this));
+        listener_ = pg.get();
+        source_ = std::move(pg);
+        source_desc =
+            std::string("listen=") + kSignalChannel + " notify=" + (config_.notify ? "on" : "off");
+    } else {
+        source_ = std::make_unique<DatagramSource>(
+            loop_.get(), config_.signal_socket, config_.database, static_cast<SourceSink&>(*this));
+        source_->read();  // answered at once, before there is a context: start_from()
+        source_desc = "signal_socket=" + config_.signal_socket;
+    }
 
     protocols_[0] = {
         "livesync", &Daemon::http_callback, sizeof(Session), kRxBufferBytes, 0, nullptr, 0};
     protocols_[1] = {"livesync-intake", &Daemon::intake_callback, 0, 0, 0, nullptr, 0};
     protocols_[2] = {nullptr, nullptr, 0, 0, 0, nullptr, 0};
 
-    loop_ = EvLoop::epoll();
-    if (!loop_) throw std::runtime_error("cannot create an epoll event loop (ev_loop_new)");
     void* loops[] = {loop_.get()};
 
     lws_context_creation_info info;
@@ -146,32 +157,30 @@ Daemon::Daemon(const Config& config)
                                  "libwebsockets-evlib-ev, installed?)");
 
     lws_vhost* vhost = lws_get_vhost_by_name(context_.get(), "default");
-    for (Fd* fd : {&signal_fd_, &sigterm_fd_, &wave_timer_fd_}) {
+    for (Fd* fd : {&sigterm_fd_, &wave_timer_fd_}) {
         lws_sock_file_fd_type desc;
         desc.filefd = fd->get();
         if (!lws_adopt_descriptor_vhost(vhost, LWS_ADOPT_RAW_FILE_DESC, desc, "livesync-intake",
                                         nullptr))
             throw std::runtime_error("cannot adopt intake descriptor into the event loop");
     }
-    signal_raw_ = signal_fd_.release();
     sigterm_raw_ = sigterm_fd_.release();
     wave_timer_raw_ = wave_timer_fd_.release();
 
     safety_timer_.owner = gate_timer_.owner = coalesce_timer_.owner = heartbeat_timer_.owner =
         drain_timer_.owner = this;
-    schedule(safety_timer_, &Daemon::on_safety_tick, config_.safety_tick_ms);
+    schedule(safety_timer_, &Daemon::on_safety_tick, poll_interval_ms());
     schedule(heartbeat_timer_, &Daemon::on_heartbeat_tick, heartbeat_tick_ms());
 
     log_line(LogLevel::info, "listening",
-             "listen=" + listen_desc + " signal_socket=" + config_.signal_socket +
-                 " database=" + config_.database + " rev=" + std::to_string(revs_.global));
+             "listen=" + listen_desc + " " + source_desc + " database=" +
+                 database_for_log(config_.database) + " rev=" + std::to_string(revs_.global));
 }
 
 Daemon::~Daemon() {
     // Connections close (and their callbacks run) before the state they use goes away.
     context_.reset();
     if (config_.wsd_port <= 0) remove_stale_socket(config_.wsd_socket);
-    remove_stale_socket(config_.signal_socket);
 }
 
 int Daemon::run() {
@@ -228,43 +237,25 @@ int Daemon::intake_callback(lws* wsi, lws_callback_reasons reason, void*, void*,
 }
 
 int Daemon::on_confirm_upgrade(lws* wsi) {
-    Handshake h = check_handshake(header(wsi, WSI_TOKEN_UPGRADE), header(wsi, WSI_TOKEN_VERSION),
-                                  header(wsi, WSI_TOKEN_KEY));
-    if (h != Handshake::ok) {
-        ++metrics_.refused(Refusal::handshake);
-        bool key = h == Handshake::bad_key;
-        const char* why = key                           ? "Sec-WebSocket-Key is not a 16-byte nonce"
-                          : h == Handshake::bad_version ? "only WebSocket version 13 is spoken"
-                                                        : "only WebSocket upgrades are served";
-        return respond(wsi, key ? 400 : 426, key ? "bad_request" : "upgrade_required", why) < 0 ? -1
-                                                                                                : 1;
-    }
-    auto uri = header(wsi, WSI_TOKEN_GET_URI);
-    if (!uri || *uri != "/ws") {
-        ++metrics_.refused(Refusal::not_found);
-        return respond(wsi, 404, "not_found", "no such endpoint") < 0 ? -1 : 1;
-    }
-    OriginVerdict v = check_upgrade(config_.origins, header(wsi, WSI_TOKEN_ORIGIN),
-                                    config_.allow_missing_origin_ws);
-    if (v != OriginVerdict::allow) {
-        ++metrics_.refused(Refusal::origin);
-        log_line(LogLevel::info, "upgrade refused",
-                 std::string("reason=") +
-                     (v == OriginVerdict::missing_origin ? "missing_origin" : "origin"));
-        return respond(wsi, 403, "forbidden", "cross-origin WebSocket upgrades are not allowed") < 0
-                   ? -1
-                   : 1;
-    }
-    if (draining_) {
-        ++metrics_.refused(Refusal::draining);
-        return respond(wsi, 503, "unavailable", "the live-event service is restarting") < 0 ? -1
-                                                                                            : 1;
-    }
-    if (at_capacity()) {
-        ++metrics_.refused(Refusal::capacity);
-        return respond(wsi, 503, "unavailable", "too many live connections") < 0 ? -1 : 1;
-    }
-    return 0;
+    Upgrade request;
+    auto upgrade = header(wsi, WSI_TOKEN_UPGRADE), version = header(wsi, WSI_TOKEN_VERSION),
+         key = header(wsi, WSI_TOKEN_KEY), uri = header(wsi, WSI_TOKEN_GET_URI),
+         origin = header(wsi, WSI_TOKEN_ORIGIN);
+    request.upgrade = upgrade;
+    request.version = version;
+    request.key = key;
+    request.uri = uri;
+    request.origin = origin;
+    auto refusal = admit_upgrade(
+        request, {config_.origins, config_.allow_missing_origin_ws, draining_, at_capacity()});
+    if (!refusal) return 0;
+    return refuse(wsi, *refusal, "upgrade refused") < 0 ? -1 : 1;
+}
+
+int Daemon::refuse(lws* wsi, const Refuse& r, const char* what) {
+    ++metrics_.refused(r.counted_as);
+    if (r.log_reason) log_line(LogLevel::info, what, std::string("reason=") + r.log_reason);
+    return respond(wsi, r.status, r.code, r.message);
 }
 
 int Daemon::on_http_request(lws* wsi, Session* s, const char* path) {
@@ -280,6 +271,7 @@ int Daemon::on_http_request(lws* wsi, Session* s, const char* path) {
         return respond(wsi, 404, "not_found", "no such endpoint");
     }
     if (p == "/metrics") {
+        fill_listener_metrics();
         metrics_.fanout_waits = wave_.waits();
         metrics_.fanout_timeouts = wave_.timeouts();
         std::string body = render_prometheus(metrics_);
@@ -306,26 +298,18 @@ int Daemon::on_http_request(lws* wsi, Session* s, const char* path) {
     }
 
     // /events
-    OriginVerdict v = check_fetch(config_.origins, header(wsi, WSI_TOKEN_ORIGIN),
-                                  custom_header(wsi, "sec-fetch-site:"));
-    if (v != OriginVerdict::allow) {
-        ++metrics_.refused(v == OriginVerdict::cross_site ? Refusal::cross_site : Refusal::origin);
-        log_line(
-            LogLevel::info, "event stream refused",
-            std::string("reason=") + (v == OriginVerdict::cross_site ? "cross_site" : "origin"));
-        return respond(wsi, 403, "forbidden", "cross-site event streams are not allowed");
-    }
-    if (draining_) {
-        ++metrics_.refused(Refusal::draining);
-        return respond(wsi, 503, "unavailable", "the live-event service is restarting");
-    }
-    if (at_capacity()) {
-        ++metrics_.refused(Refusal::capacity);
-        return respond(wsi, 503, "unavailable", "too many live connections");
-    }
+    auto origin = header(wsi, WSI_TOKEN_ORIGIN);
+    auto fetch_site = custom_header(wsi, "sec-fetch-site:");
+    if (auto refusal = admit_stream(
+            origin, fetch_site,
+            {config_.origins, config_.allow_missing_origin_ws, draining_, at_capacity()}))
+        return refuse(wsi, *refusal, "event stream refused");
     std::uint8_t pending = kPendingHello;
-    if (auto last = custom_header(wsi, "last-event-id:"))
-        if (parse_last_event_id(*last) != told().global) pending |= kPendingCatchUp;
+    std::int64_t resume = kNoResume;
+    if (auto last = custom_header(wsi, "last-event-id:")) {
+        resume = parse_last_event_id(*last);
+        if (resume != told().global) pending |= kPendingCatchUp;
+    }
 
     unsigned char buf[LWS_PRE + 512];
     unsigned char* start = buf + LWS_PRE;
@@ -346,12 +330,12 @@ int Daemon::on_http_request(lws* wsi, Session* s, const char* path) {
     // a stream that is not an HTTP/2 substream.)
     lws_http_headers_detach(wsi);
     lws_set_timeout(wsi, NO_PENDING_TIMEOUT, 0);
-    link(wsi, s, SessionKind::sse, pending);
+    link(wsi, s, SessionKind::sse, pending, resume);
     return 0;
 }
 
 void Daemon::on_established(lws* wsi, Session* s) {
-    link(wsi, s, SessionKind::ws, kPendingHello);
+    link(wsi, s, SessionKind::ws, kPendingHello, kNoResume);
 }
 
 int Daemon::on_receive(lws* wsi, Session* s, std::size_t len) {
@@ -375,30 +359,44 @@ void Daemon::on_closed(Session* s) {
     --metrics_.open[static_cast<std::size_t>(s->kind == SessionKind::ws ? Transport::ws
                                                                         : Transport::sse)];
     slots_.remove(s);
+    hello_hold_.forget(s);
     wave_.forget(lws_get_socket_fd(s->wsi));
     s->kind = SessionKind::none;
     if (draining_ && slots_.count() == 0) stop_ = true;
 }
 
-void Daemon::link(lws* wsi, Session* s, SessionKind kind, std::uint8_t pending) {
+void Daemon::link(lws* wsi, Session* s, SessionKind kind, std::uint8_t pending,
+                  std::int64_t resume) {
     s->wsi = wsi;
     s->kind = kind;
     s->pending = pending;
     s->mixed = 0;
     s->wrote = false;
+    s->resume_rev = resume;
     slots_.add(s);
     auto t = static_cast<std::size_t>(kind == SessionKind::ws ? Transport::ws : Transport::sse);
     ++metrics_.open[t];
     ++metrics_.accepted[t];
+    // Another host may have told this tab of revisions this one has not read yet.
+    if (source_->fresh_reads()) hello_hold_.hold(s, source_->read());
     lws_callback_on_writable(wsi);
 }
 
-Revisions Daemon::told() const {
-    // Every transaction bumps the global revision and sets some entity's to it, so once all is
-    // announced the highest entity revision is the global one; while a change is held back it is
-    // the newest revision subscribers have heard of, and never goes back (but for a restore).
-    return {announced_.all_rev(), announced_.rev(Entity::projects),
-            announced_.rev(Entity::solutions), announced_.rev(Entity::subcomponents)};
+void Daemon::release_hellos(bool all) {
+    auto go = [this](Session* s) {
+        // The catch-up rule of a resuming event stream, against what the hello will show.
+        if (s->resume_rev != kNoResume) {
+            if (s->resume_rev != told().global)
+                s->pending |= kPendingCatchUp;
+            else
+                s->pending &= static_cast<std::uint8_t>(~kPendingCatchUp);
+        }
+        lws_callback_on_writable(s->wsi);
+    };
+    if (all)
+        hello_hold_.release_all(go);
+    else
+        hello_hold_.release(go);
 }
 
 std::int64_t Daemon::heartbeat_tick_ms() const {
@@ -412,69 +410,43 @@ bool Daemon::at_capacity() const {
 
 // --- writing ------------------------------------------------------------------------------
 
-std::size_t Daemon::compose_refresh(Session* s, char* out, std::int64_t& rev) {
-    std::span<char> buf(out, kMaxFrameBytes);
-    if (s->pending & kPendingCatchUp) {
-        s->pending &= static_cast<std::uint8_t>(~(kPendingCatchUp | kPendingEntities));
-        s->mixed = 0;
-        rev = told().global;
-        return format_refresh(buf, Entity::all, rev, {});
-    }
-    std::uint8_t entities = s->pending & kPendingEntities;
-    if (entities == kPendingEntities) {
-        rev = announced_.all_rev();
-        std::string_view origin = announced_.all_origin(s->mixed);
-        s->pending &= static_cast<std::uint8_t>(~kPendingEntities);
-        s->mixed = 0;
-        return format_refresh(buf, Entity::all, rev, origin);
-    }
-    for (Entity e : kTableEntities) {
-        auto bit = static_cast<std::uint8_t>(1u << entity_index(e));
-        if (!(entities & bit)) continue;
-        std::string_view origin = announced_.origin(e, s->mixed & bit);
-        s->pending &= static_cast<std::uint8_t>(~bit);
-        s->mixed &= static_cast<std::uint8_t>(~bit);
-        rev = announced_.rev(e);
-        return format_refresh(buf, e, rev, origin);
-    }
-    return 0;
-}
-
 int Daemon::on_writeable(lws* wsi, Session* s) {
-    if (!s->pending) return 0;
+    if (HelloHold::held(s)) return 0;
     bool ws = s->kind == SessionKind::ws;
-    if (s->pending & kPendingClose) {
-        if (ws)
-            lws_close_reason(wsi, LWS_CLOSE_STATUS_GOINGAWAY,
-                             reinterpret_cast<unsigned char*>(const_cast<char*>("restarting")), 10);
-        return -1;
-    }
+    Frame f = next_frame(s->pending, s->mixed, announced_);
     char json[kMaxFrameBytes];
     std::size_t n = 0;
     const char* event = "refresh";
-    Revisions told_revs = told();
-    std::int64_t id = told_revs.global;
     int retry = 0;
-    if (s->pending & kPendingReconnect) {
-        int after = std::uniform_int_distribution<int>(0, config_.drain_ms)(random_);
-        n = format_reconnect({json, sizeof json}, after);
-        event = "reconnect";
-        retry = std::max(after, 1);
-        s->pending = kPendingClose;
-    } else if (s->pending & kPendingHello) {
-        n = format_hello({json, sizeof json}, told_revs,
-                         static_cast<std::int64_t>(config_.heartbeat_s) * 1000);
-        event = "hello";
-        retry = kSseRetryMs;
-        s->pending &= static_cast<std::uint8_t>(~kPendingHello);
-    } else if (s->pending & (kPendingCatchUp | kPendingEntities)) {
-        n = compose_refresh(s, json, id);  // a refresh's SSE id is its own rev
-    } else {
-        // After every refresh due here, so a beat never shows a revision before its event (whose
-        // origin may tell the tab the change is its own).
-        n = format_beat({json, sizeof json}, told_revs);
-        event = "beat";
-        s->pending &= static_cast<std::uint8_t>(~kPendingHeartbeat);
+    switch (f.kind) {
+        case Frame::Kind::none:
+            return 0;
+        case Frame::Kind::close:
+            if (ws)
+                lws_close_reason(wsi, LWS_CLOSE_STATUS_GOINGAWAY,
+                                 reinterpret_cast<unsigned char*>(const_cast<char*>("restarting")),
+                                 10);
+            return -1;
+        case Frame::Kind::reconnect: {
+            int after = std::uniform_int_distribution<int>(0, config_.drain_ms)(random_);
+            n = format_reconnect({json, sizeof json}, after);
+            event = "reconnect";
+            retry = std::max(after, 1);
+            break;
+        }
+        case Frame::Kind::hello:
+            n = format_hello({json, sizeof json}, told(),
+                             static_cast<std::int64_t>(config_.heartbeat_s) * 1000);
+            event = "hello";
+            retry = kSseRetryMs;
+            break;
+        case Frame::Kind::refresh:
+            n = format_refresh({json, sizeof json}, f.entity, f.rev, f.origin);
+            break;
+        case Frame::Kind::beat:
+            n = format_beat({json, sizeof json}, told());
+            event = "beat";
+            break;
     }
 
     unsigned char* start = frame_ + LWS_PRE;
@@ -482,7 +454,7 @@ int Daemon::on_writeable(lws* wsi, Session* s) {
     if (ws)
         std::memcpy(start, json, n);
     else
-        len = format_sse_event({reinterpret_cast<char*>(start), kMaxFrameBytes + 64}, event, id,
+        len = format_sse_event({reinterpret_cast<char*>(start), kMaxFrameBytes + 64}, event, f.rev,
                                {json, n}, retry);
     lws_write_protocol mode = ws ? LWS_WRITE_TEXT : LWS_WRITE_HTTP;
     if (lws_write(wsi, start, len, mode) < static_cast<int>(len)) {
@@ -555,25 +527,46 @@ void Daemon::on_intake_readable(int fd) {
         }
         return;
     }
-    DrainResult r = drain_signals(fd, ledger_);
-    metrics_.signals_in += r.ok;
-    metrics_.signals_malformed += r.malformed;
-    refresh_revisions();
 }
 
-void Daemon::refresh_revisions() {
-    ++metrics_.revision_reads;
-    auto r = source_.read();
-    if (!r) {
-        ++metrics_.revision_read_failures;
+void Daemon::start_from(const Revisions& revisions) {
+    revs_ = last_read_ = metrics_.revisions = revisions;
+    std::vector<Change> start;
+    for (Entity e : kTableEntities) start.push_back({e, revs_.of(e), {}});
+    announced_.record(start);
+}
+
+void Daemon::on_signal(const ChangeSignal& signal) {
+    ledger_.record(signal);
+    ++metrics_.signals_in;
+}
+
+void Daemon::on_malformed_signals(std::uint64_t count) {
+    metrics_.signals_malformed += count;
+}
+
+void Daemon::on_revisions(std::uint64_t seq, std::optional<Revisions> r, bool reconnected) {
+    if (!context_) {  // the start-up read
+        start_from(r.value_or(Revisions{}));
         return;
     }
+    ++metrics_.revision_reads;
+    if (!r) {
+        ++metrics_.revision_read_failures;
+        release_hellos(true);
+        return;
+    }
+    last_read_ = *r;
     std::int64_t now = now_ms();
-    switch (gate_.on_read(*r != revs_, ledger_.covers(revs_, *r), now)) {
+    // The signals of what a new connection's first read shows were sent before it listened.
+    bool explained = reconnected || ledger_.covers(revs_, *r);
+    switch (gate_.on_read(*r != revs_, explained, now)) {
         case AttributionGate::Verdict::unchanged:
+            hello_hold_.on_read_announced(seq, coalescer_.holding());
+            release_hellos(false);
             return;
         case AttributionGate::Verdict::wait:
-            // Each datagram re-reads; this timer announces the read if they never come.
+            // Each signal re-reads; this timer announces the read if they never come.
             schedule(gate_timer_, &Daemon::on_gate_deadline,
                      std::max<std::int64_t>(0, *gate_.deadline() - now));
             return;
@@ -586,6 +579,22 @@ void Daemon::refresh_revisions() {
     announce(coalescer_.on_changes(changes, now));
     metrics_.coalesced = coalescer_.coalesced();
     arm_coalesce_timer();
+    hello_hold_.on_read_announced(seq, coalescer_.holding());
+    release_hellos(false);
+}
+
+void Daemon::fill_listener_metrics() {
+    metrics_.revision_gap = last_read_.global - told().global;
+    if (!listener_) return;
+    const ListenerStatus& st = listener_->status();
+    std::int64_t now = PgSource::now_ms();
+    auto age = [now](std::int64_t t) { return t < 0 ? -1 : now - t; };
+    metrics_.listener = ListenerMetrics{st.up, st.reconnects, st.up ? 0 : now - st.down_since_ms,
+                                        age(st.last_notification_ms), age(st.last_read_ms)};
+}
+
+std::int64_t Daemon::poll_interval_ms() const {
+    return listener_ && !config_.notify ? config_.poll_ms : config_.safety_tick_ms;
 }
 
 void Daemon::announce(const std::vector<Change>& changes) {
@@ -620,18 +629,23 @@ void Daemon::schedule(Timer& t, void (*cb)(lws_sorted_usec_list_t*), std::int64_
 
 void Daemon::on_coalesce_timer(lws_sorted_usec_list_t* sul) {
     Daemon* d = reinterpret_cast<Timer*>(sul)->owner;
-    d->announce(d->coalescer_.on_timer(now_ms()));
+    std::vector<Change> due = d->coalescer_.on_timer(now_ms());
+    d->announce(due);
     d->arm_coalesce_timer();
+    std::uint8_t bits = 0;
+    for (const Change& c : due) bits |= static_cast<std::uint8_t>(1u << entity_index(c.entity));
+    d->hello_hold_.on_trailing(bits);
+    d->release_hellos(false);
 }
 
 void Daemon::on_safety_tick(lws_sorted_usec_list_t* sul) {
     Daemon* d = reinterpret_cast<Timer*>(sul)->owner;
-    d->refresh_revisions();
-    d->schedule(d->safety_timer_, &Daemon::on_safety_tick, d->config_.safety_tick_ms);
+    d->source_->read();
+    d->schedule(d->safety_timer_, &Daemon::on_safety_tick, d->poll_interval_ms());
 }
 
 void Daemon::on_gate_deadline(lws_sorted_usec_list_t* sul) {
-    reinterpret_cast<Timer*>(sul)->owner->refresh_revisions();
+    reinterpret_cast<Timer*>(sul)->owner->source_->read();
 }
 
 void Daemon::on_heartbeat_tick(lws_sorted_usec_list_t* sul) {
@@ -655,6 +669,7 @@ void Daemon::on_heartbeat_tick(lws_sorted_usec_list_t* sul) {
 
 void Daemon::begin_drain() {
     draining_ = true;
+    release_hellos(true);  // the reconnect replaces the hello
     metrics_.draining = true;
     if (slots_.count() == 0) {
         stop_ = true;

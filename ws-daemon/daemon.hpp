@@ -1,18 +1,24 @@
 // The live-event daemon: one libwebsockets context on one thread, serving
 //   /ws      WebSocket subscribers        /events  Server-Sent Events subscribers
 //   /metrics Prometheus counters (local-only: nginx proxies just /ws and /events)
-// and, adopted into the same event loop, the signal datagram socket, a signalfd for
-// SIGTERM/SIGINT and the fan-out wave's timerfd. Data flows one way: datagram → intake (revision
-// read, diff) → coalescer → announce (set pending bits) → a fan-out wave writing the frames slot
-// by slot, at nginx's pace (fanout_wave.hpp) → WRITEABLE callbacks where lws still held bytes.
+// and, on the same event loop, its signal source (the datagram socket, or the PostgreSQL
+// listener: signal_source.hpp), a signalfd for SIGTERM/SIGINT and the fan-out wave's timerfd.
+// Data flows one way: signal → source (revision read) → intake (gate, diff) → coalescer →
+// announce (set pending bits) → a fan-out wave writing the frames slot by slot, at nginx's pace
+// (fanout_wave.hpp) → WRITEABLE callbacks where lws still held bytes. The rules are pure units:
+// who is admitted (admission.hpp), which frame goes next (next_frame.hpp), when a hello may go
+// (hello_hold.hpp); this file is the lws glue around them.
 #pragma once
 
 #include <array>
 #include <cstdint>
+#include <memory>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
 
+#include "admission.hpp"
 #include "announcements.hpp"
 #include "attribution_gate.hpp"
 #include "coalescer.hpp"
@@ -20,20 +26,24 @@
 #include "ev_loop.hpp"
 #include "fanout_wave.hpp"
 #include "fd.hpp"
+#include "hello_hold.hpp"
 #include "intake.hpp"
 #include "lws_context.hpp"
 #include "messages.hpp"
 #include "metrics.hpp"
 #include "origin_policy.hpp"
+#include "pg_source.hpp"
 #include "session.hpp"
 #include "session_slots.hpp"
+#include "signal_source.hpp"
 
 namespace livesync::wsd {
 
-class Daemon {
+class Daemon final : private SourceSink {
   public:
-    // Binds the signal socket, opens the listener (wsd_socket, or 127.0.0.1:wsd_port) and reads
-    // the revisions once. Throws std::runtime_error / std::system_error naming what failed.
+    // Binds the signal socket (or, when `database` is a PostgreSQL URI, starts the listener),
+    // opens the listening socket (wsd_socket, or 127.0.0.1:wsd_port) and reads the revisions
+    // once. Throws std::runtime_error / std::system_error / PgError naming what failed.
     // SIGTERM and SIGINT must already be blocked in the calling thread (see main.cpp).
     explicit Daemon(const Config& config);
     Daemon(const Daemon&) = delete;
@@ -64,10 +74,19 @@ class Daemon {
     void on_closed(Session* s);
     void on_intake_readable(int fd);
 
+    // SourceSink: signals are recorded in ledger_; a read is announced unless gate_ holds it.
+    void on_signal(const ChangeSignal& signal) override;
+    void on_malformed_signals(std::uint64_t count) override;
+    void on_revisions(std::uint64_t seq, std::optional<Revisions> revisions,
+                      bool reconnected) override;
+    // What is in the table at start-up counts as announced: every hello shows it.
+    void start_from(const Revisions& revisions);
     // Intake → coalescer → announce.
-    // Re-reads the revision table and announces what moved, unless gate_ holds it.
-    void refresh_revisions();
     void announce(const std::vector<Change>& changes);
+    // Lets the hellos go whose reads are announced in full (all of them if `all`).
+    void release_hellos(bool all);
+    // The safety poll: every safety_tick_ms, or poll_ms when PostgreSQL runs without NOTIFY.
+    std::int64_t poll_interval_ms() const;
     void arm_coalesce_timer();
 
     // Timers.
@@ -79,11 +98,14 @@ class Daemon {
     static void on_drain_deadline(lws_sorted_usec_list_t* sul);
 
     void begin_drain();
-    void link(lws* wsi, Session* s, SessionKind kind, std::uint8_t pending);
+    void link(lws* wsi, Session* s, SessionKind kind, std::uint8_t pending, std::int64_t resume);
     bool at_capacity() const;
+    // A refusal from admission.hpp, answered and counted.
+    int refuse(lws* wsi, const Refuse& r, const char* what);
     // The revisions subscribers have been told (announced_, so nothing coalescing or gate_ still
     // holds back), as `hello`, `beat` and SSE ids carry them.
-    Revisions told() const;
+    Revisions told() const { return announced_.told(); }
+    void fill_listener_metrics();
     // heartbeat_s cut into SessionSlots::kSlots ticks.
     std::int64_t heartbeat_tick_ms() const;
     int respond(lws* wsi, unsigned status, const char* code, const char* message);
@@ -97,25 +119,22 @@ class Daemon {
     // The fan-out wave's writer: send_now() for every session of `slot` with an event due.
     // Returns the descriptor of the last one, or -1.
     int write_slot(std::size_t slot);
-    // Writes the next refresh due on `s` into `out`, clears its bits and sets `rev` to its rev.
-    std::size_t compose_refresh(Session* s, char* out, std::int64_t& rev);
 
     Config config_;
-    RevisionSource source_;
     SignalLedger ledger_;
     Coalescer coalescer_;
     Metrics metrics_;
-    Revisions revs_;  // as last read; told() is what subscribers know of it
+    Revisions revs_;       // as last announced by gate_; told() is what subscribers know of it
+    Revisions last_read_;  // as last read (the database, as far as this daemon knows)
     AttributionGate gate_;
     Announcements announced_;
     SessionSlots slots_;  // every linked session
+    HelloHold hello_hold_;
     std::mt19937 random_;
     bool draining_ = false;
     bool stop_ = false;
-    Fd signal_fd_;      // the datagram socket, until adopted by lws
     Fd sigterm_fd_;     // signalfd for SIGTERM/SIGINT, until adopted by lws
     Fd wave_timer_fd_;  // the wave's timerfd, until adopted by lws
-    int signal_raw_ = -1;
     int sigterm_raw_ = -1;
     int wave_timer_raw_ = -1;
     FanoutWave wave_;
@@ -126,7 +145,9 @@ class Daemon {
     Timer drain_timer_{};
     std::array<lws_protocols, 3> protocols_{};
     alignas(16) unsigned char frame_[LWS_PRE + kMaxFrameBytes + 64];
-    EvLoop loop_;  // runs context_, so it is destroyed after it
+    EvLoop loop_;                           // runs context_, so it is destroyed after it
+    std::unique_ptr<SignalSource> source_;  // on loop_
+    PgSource* listener_ = nullptr;          // source_, in PostgreSQL mode
     // Last member: destroyed first, so lws's CLOSED callbacks still see the state above.
     LwsContext context_;
 };

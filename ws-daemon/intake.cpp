@@ -125,7 +125,7 @@ Fd bind_signal_socket(const std::string& path) {
     return fd;
 }
 
-DrainResult drain_signals(int fd, SignalLedger& ledger) {
+DrainResult drain_signals(int fd, const std::function<void(const ChangeSignal&)>& on_signal) {
     DrainResult result;
     char buf[kMaxSignalBytes + 1];
     for (;;) {
@@ -135,7 +135,7 @@ DrainResult drain_signals(int fd, SignalLedger& ledger) {
             break;  // EAGAIN: queue empty
         }
         if (auto signal = decode_signal(std::string_view(buf, static_cast<std::size_t>(n)))) {
-            ledger.record(*signal);
+            on_signal(*signal);
             ++result.ok;
         } else {
             ++result.malformed;

@@ -12,6 +12,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -68,12 +69,12 @@ class RevisionSource {
 // replacing a stale socket file). Throws std::system_error naming the failed call.
 Fd bind_signal_socket(const std::string& path);
 
-// Reads every queued datagram from `fd` without blocking, recording the well-formed ones in
-// `ledger`. Returns {well-formed, malformed} counts.
+// Reads every queued datagram from `fd` without blocking, handing the well-formed ones to
+// `on_signal`. Returns {well-formed, malformed} counts.
 struct DrainResult {
     std::uint64_t ok = 0;
     std::uint64_t malformed = 0;
 };
-DrainResult drain_signals(int fd, SignalLedger& ledger);
+DrainResult drain_signals(int fd, const std::function<void(const ChangeSignal&)>& on_signal);
 
 }  // namespace livesync::wsd

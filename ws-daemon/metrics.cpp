@@ -20,6 +20,9 @@ class Writer {
     void value(const char* name, std::uint64_t v) {
         append("livesync_wsd_%s %llu\n", name, static_cast<unsigned long long>(v));
     }
+    void signed_value(const char* name, std::int64_t v) {
+        append("livesync_wsd_%s %lld\n", name, static_cast<long long>(v));
+    }
     void labelled(const char* name, const char* label, const char* key, std::uint64_t v) {
         append("livesync_wsd_%s{%s=\"%s\"} %llu\n", name, label, key,
                static_cast<unsigned long long>(v));
@@ -83,6 +86,26 @@ std::string render_prometheus(const Metrics& m) {
     for (Entity e : kTableEntities)
         w.labelled("revision", "entity", entity_name(e).data(),
                    static_cast<std::uint64_t>(m.revisions.of(e)));
+    w.header("revision_gap", "gauge",
+             "Global revision last read from the database minus the one subscribers were told.");
+    w.signed_value("revision_gap", m.revision_gap);
+    if (const auto& l = m.listener) {
+        w.header("listener_up", "gauge",
+                 "1 while the PostgreSQL listener is connected and listening.");
+        w.value("listener_up", l->up ? 1 : 0);
+        w.header("listener_down_ms", "gauge",
+                 "How long the PostgreSQL listener has been down, in milliseconds (0 while up).");
+        w.signed_value("listener_down_ms", l->down_ms);
+        w.header("listener_reconnects_total", "counter",
+                 "Connections the PostgreSQL listener made after its first.");
+        w.value("listener_reconnects_total", l->reconnects);
+        w.header("listener_notification_age_ms", "gauge",
+                 "Milliseconds since the last notification arrived (-1: none yet).");
+        w.signed_value("listener_notification_age_ms", l->notification_age_ms);
+        w.header("listener_read_age_ms", "gauge",
+                 "Milliseconds since the last revision read was answered (-1: none yet).");
+        w.signed_value("listener_read_age_ms", l->read_age_ms);
+    }
     w.header("draining", "gauge", "1 while the daemon is shutting down.");
     w.value("draining", m.draining ? 1 : 0);
     return out;

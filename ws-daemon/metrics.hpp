@@ -5,6 +5,7 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "change.hpp"
@@ -29,6 +30,16 @@ inline constexpr int kTransportCount = 2;
 inline constexpr int kRefusalCount = 9;
 inline constexpr int kDropCount = 2;
 
+// The PostgreSQL listener (pg_source.hpp), shown only in PostgreSQL mode. Ages and durations in
+// milliseconds; -1: never.
+struct ListenerMetrics {
+    bool up = false;
+    std::uint64_t reconnects = 0;
+    std::int64_t down_ms = 0;  // how long it has been down (0 while up)
+    std::int64_t notification_age_ms = -1;
+    std::int64_t read_age_ms = -1;  // the last read (poll, notification or hello) answered
+};
+
 struct Metrics {
     std::array<std::uint64_t, kTransportCount> open{};        // gauge
     std::array<std::uint64_t, kTransportCount> accepted{};    // counter
@@ -44,6 +55,10 @@ struct Metrics {
     std::array<std::uint64_t, kDropCount> drops{};
     std::array<std::uint64_t, kRefusalCount> refusals{};
     Revisions revisions;
+    // The database's global revision as last read minus the one subscribers were told: what
+    // the gate and the coalescer hold back (briefly), or a read that cannot be announced.
+    std::int64_t revision_gap = 0;
+    std::optional<ListenerMetrics> listener;
     bool draining = false;
 
     std::uint64_t& refused(Refusal r) { return refusals[static_cast<std::size_t>(r)]; }

@@ -6,6 +6,7 @@
 
 #include <libwebsockets.h>
 
+#include <climits>
 #include <cstddef>
 #include <cstdint>
 
@@ -50,6 +51,8 @@ struct FrameGuard {
     }
 };
 
+inline constexpr std::int64_t kNoResume = INT64_MIN;
+
 struct Session {
     lws_dll2 link;  // in one of Daemon's heartbeat slots (session_slots.hpp) while kind != none
     struct lws* wsi;
@@ -60,6 +63,13 @@ struct Session {
                            // origin (announcements.hpp)
     bool wrote;            // a frame went out since its heartbeat slot was last visited
     FrameGuard guard;
+    // PostgreSQL mode: the (low bits of the) number of the read its hello waits for, while
+    // `held` (hello_hold.hpp).
+    std::uint32_t hello_read;
+    bool held;
+    // SSE: the Last-Event-ID it resumed from, or kNoResume; checked against the told revision
+    // when the hello is due.
+    std::int64_t resume_rev;
 };
 
 }  // namespace livesync::wsd

@@ -178,11 +178,12 @@ TEST_CASE("the signal socket takes datagrams, counts malformed ones and is mode 
                      sizeof addr) > 0);
 
     SignalLedger ledger;
-    DrainResult r = drain_signals(fd.get(), ledger);
+    auto record = [&ledger](const ChangeSignal& signal) { ledger.record(signal); };
+    DrainResult r = drain_signals(fd.get(), record);
     CHECK(r.ok == 1);
     CHECK(r.malformed == 1);
     CHECK(ledger.diff({2, 0, 2, 0}, {3, 0, 3, 0}).at(0).origin == "tab-z");
-    CHECK(drain_signals(fd.get(), ledger).ok == 0);  // empty queue: returns, never blocks
+    CHECK(drain_signals(fd.get(), record).ok == 0);  // empty queue: returns, never blocks
 }
 
 TEST_CASE("binding replaces a stale socket file left by a killed daemon") {
