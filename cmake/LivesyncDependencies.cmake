@@ -2,6 +2,7 @@
 find_package(PkgConfig REQUIRED)
 find_package(Threads REQUIRED)
 pkg_check_modules(SQLITE3 REQUIRED IMPORTED_TARGET sqlite3)
+pkg_check_modules(LIBPQ REQUIRED IMPORTED_TARGET libpq)
 find_package(nlohmann_json 3.10 REQUIRED)
 # OpenSSL for the fan-out benchmark's subscriber generator (bench/subscribers/subgen/).
 find_package(OpenSSL REQUIRED)

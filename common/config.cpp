@@ -30,10 +30,19 @@ bool parse_bool(const std::string& key, const std::string& value) {
     throw ConfigError(key + ": expected true or false, got '" + value + "'");
 }
 
-std::vector<std::string> split_words(const std::string& value) {
-    std::vector<std::string> out;
+// The `origins` setting: space-separated origins (origin_policy.hpp), at least one. The one
+// parser of the setting, so the pool and the daemon refuse the same entries with the same words.
+std::vector<Origin> parse_origins(const std::string& value) {
+    std::vector<Origin> out;
     std::istringstream in(value);
-    for (std::string w; in >> w;) out.push_back(w);
+    for (std::string word; in >> word;) {
+        auto origin = parse_origin(word);
+        if (!origin)
+            throw ConfigError("origins: '" + word +
+                              "' is not an origin (expected http[s]://host[:port], no path)");
+        out.push_back(*origin);
+    }
+    if (out.empty()) throw ConfigError("origins: at least one origin is needed");
     return out;
 }
 
@@ -65,7 +74,7 @@ void set_config_value(Config& c, const std::string& raw_key, const std::string& 
     else if (key == "wsd_port")
         c.wsd_port = i32(0, 65535);
     else if (key == "origins")
-        c.origins = split_words(value);
+        c.origins = parse_origins(value);
     else if (key == "allow_missing_origin_ws")
         c.allow_missing_origin_ws = parse_bool(key, value);
     else if (key == "workers")

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "origin_policy.hpp"
+
 namespace livesync {
 
 struct Config {
@@ -25,7 +27,8 @@ struct Config {
     int wsd_port = 0;  // >0: the daemon listens on 127.0.0.1:port instead of wsd_socket
 
     // Site
-    std::vector<std::string> origins = {"https://localhost:8443"};
+    // Parsed and checked when read, so both processes refuse a malformed entry alike.
+    std::vector<Origin> origins = {{"https", "localhost", 8443}};
     bool allow_missing_origin_ws = false;
 
     // Pool

@@ -73,18 +73,13 @@ std::uint32_t now_second() {
 
 Daemon::Daemon(const Config& config)
     : config_(config),
-      policy_(config.origins, config.allow_missing_origin_ws),
       source_(config.database),
       coalescer_(config.coalesce_ms),
+      gate_(config.safety_tick_ms),
       random_(std::random_device{}()),
       wave_timer_fd_(::timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC)),
       wave_(SessionSlots::kSlots, wave_timer_fd_.get(),
             [this](std::size_t slot) { return write_slot(slot); }) {
-    if (!policy_.invalid().empty())
-        throw std::runtime_error("origins: '" + policy_.invalid().front() +
-                                 "' is not an origin (expected scheme://host[:port])");
-    if (config_.origins.empty()) throw std::runtime_error("origins: at least one origin is needed");
-
     signal_fd_ = bind_signal_socket(config_.signal_socket);
     sigset_t set;
     sigemptyset(&set);
@@ -155,8 +150,8 @@ Daemon::Daemon(const Config& config)
     sigterm_raw_ = sigterm_fd_.release();
     wave_timer_raw_ = wave_timer_fd_.release();
 
-    safety_timer_.owner = coalesce_timer_.owner = heartbeat_timer_.owner = drain_timer_.owner =
-        this;
+    safety_timer_.owner = gate_timer_.owner = coalesce_timer_.owner = heartbeat_timer_.owner =
+        drain_timer_.owner = this;
     schedule(safety_timer_, &Daemon::on_safety_tick, config_.safety_tick_ms);
     schedule(heartbeat_timer_, &Daemon::on_heartbeat_tick, heartbeat_tick_ms());
 
@@ -231,12 +226,13 @@ int Daemon::on_confirm_upgrade(lws* wsi) {
         ++metrics_.refused(Refusal::not_found);
         return respond(wsi, 404, "not_found", "no such endpoint") < 0 ? -1 : 1;
     }
-    Verdict v = policy_.check_upgrade(header(wsi, WSI_TOKEN_ORIGIN));
-    if (v != Verdict::allow) {
+    OriginVerdict v = check_upgrade(config_.origins, header(wsi, WSI_TOKEN_ORIGIN),
+                                    config_.allow_missing_origin_ws);
+    if (v != OriginVerdict::allow) {
         ++metrics_.refused(Refusal::origin);
-        log_line(
-            LogLevel::info, "upgrade refused",
-            std::string("reason=") + (v == Verdict::missing_origin ? "missing_origin" : "origin"));
+        log_line(LogLevel::info, "upgrade refused",
+                 std::string("reason=") +
+                     (v == OriginVerdict::missing_origin ? "missing_origin" : "origin"));
         return respond(wsi, 403, "forbidden", "cross-origin WebSocket upgrades are not allowed") < 0
                    ? -1
                    : 1;
@@ -292,12 +288,13 @@ int Daemon::on_http_request(lws* wsi, Session* s, const char* path) {
     }
 
     // /events
-    Verdict v = policy_.check_event_stream(header(wsi, WSI_TOKEN_ORIGIN),
-                                           custom_header(wsi, "sec-fetch-site:"));
-    if (v != Verdict::allow) {
-        ++metrics_.refused(v == Verdict::cross_site ? Refusal::cross_site : Refusal::origin);
-        log_line(LogLevel::info, "event stream refused",
-                 std::string("reason=") + (v == Verdict::cross_site ? "cross_site" : "origin"));
+    OriginVerdict v = check_fetch(config_.origins, header(wsi, WSI_TOKEN_ORIGIN),
+                                  custom_header(wsi, "sec-fetch-site:"));
+    if (v != OriginVerdict::allow) {
+        ++metrics_.refused(v == OriginVerdict::cross_site ? Refusal::cross_site : Refusal::origin);
+        log_line(
+            LogLevel::info, "event stream refused",
+            std::string("reason=") + (v == OriginVerdict::cross_site ? "cross_site" : "origin"));
         return respond(wsi, 403, "forbidden", "cross-site event streams are not allowed");
     }
     if (draining_) {
@@ -368,7 +365,7 @@ void Daemon::link(lws* wsi, Session* s, SessionKind kind, std::uint8_t pending) 
     s->wsi = wsi;
     s->kind = kind;
     s->pending = pending;
-    s->merged = 0;
+    s->mixed = 0;
     slots_.add(s);
     auto t = static_cast<std::size_t>(kind == SessionKind::ws ? Transport::ws : Transport::sse);
     ++metrics_.open[t];
@@ -391,32 +388,26 @@ std::size_t Daemon::compose_refresh(Session* s, char* out, std::int64_t& rev) {
     std::span<char> buf(out, kMaxFrameBytes);
     if (s->pending & kPendingCatchUp) {
         s->pending &= static_cast<std::uint8_t>(~(kPendingCatchUp | kPendingEntities));
-        s->merged = 0;
+        s->mixed = 0;
         rev = revs_.global;
         return format_refresh(buf, Entity::all, rev, {});
     }
     std::uint8_t entities = s->pending & kPendingEntities;
     if (entities == kPendingEntities) {
-        rev = 0;
-        for (const auto& a : announced_) rev = std::max(rev, a.rev);
-        bool same = s->merged == 0 && !announced_[0].origin.empty() &&
-                    announced_[0].origin == announced_[1].origin &&
-                    announced_[0].origin == announced_[2].origin;
+        rev = announced_.all_rev();
+        std::string_view origin = announced_.all_origin(s->mixed);
         s->pending &= static_cast<std::uint8_t>(~kPendingEntities);
-        s->merged = 0;
-        return format_refresh(buf, Entity::all, rev,
-                              same ? announced_[0].origin : std::string_view());
+        s->mixed = 0;
+        return format_refresh(buf, Entity::all, rev, origin);
     }
     for (Entity e : kTableEntities) {
         auto bit = static_cast<std::uint8_t>(1u << entity_index(e));
         if (!(entities & bit)) continue;
-        const Announced& a = announced_[static_cast<std::size_t>(entity_index(e))];
-        bool merged = s->merged & bit;
+        std::string_view origin = announced_.origin(e, s->mixed & bit);
         s->pending &= static_cast<std::uint8_t>(~bit);
-        s->merged &= static_cast<std::uint8_t>(~bit);
-        rev = a.rev;
-        return format_refresh(buf, e, a.rev,
-                              merged ? std::string_view() : std::string_view(a.origin));
+        s->mixed &= static_cast<std::uint8_t>(~bit);
+        rev = announced_.rev(e);
+        return format_refresh(buf, e, rev, origin);
     }
     return 0;
 }
@@ -542,51 +533,43 @@ void Daemon::on_intake_readable(int fd) {
     DrainResult r = drain_signals(fd, ledger_);
     metrics_.signals_in += r.ok;
     metrics_.signals_malformed += r.malformed;
-    refresh_revisions(Trigger::datagram);
+    refresh_revisions();
 }
 
-void Daemon::refresh_revisions(Trigger trigger) {
+void Daemon::refresh_revisions() {
     ++metrics_.revision_reads;
     auto r = source_.read();
     if (!r) {
         ++metrics_.revision_read_failures;
         return;
     }
-    if (*r == revs_) {
-        tick_deferred_ = false;
-        return;
+    std::int64_t now = now_ms();
+    switch (gate_.on_read(*r != revs_, ledger_.covers(revs_, *r), now)) {
+        case AttributionGate::Verdict::unchanged:
+            return;
+        case AttributionGate::Verdict::wait:
+            // Each datagram re-reads; this timer announces the read if they never come.
+            schedule(gate_timer_, &Daemon::on_gate_deadline,
+                     std::max<std::int64_t>(0, *gate_.deadline() - now));
+            return;
+        case AttributionGate::Verdict::announce:
+            break;
     }
-    // A tick can read a commit whose datagram is still on its way (a batch of the group commit
-    // sends its datagrams after its COMMIT). Announced now, the change would carry no origin and
-    // the tab that made it would refetch its own edit; so an unexplained change waits one more
-    // tick, by when its datagram, if there is one, has announced it.
-    if (trigger == Trigger::safety_tick && !tick_deferred_ && !ledger_.covers(revs_, *r)) {
-        tick_deferred_ = true;
-        return;
-    }
-    tick_deferred_ = false;
     std::vector<Change> changes = ledger_.diff(revs_, *r);
     revs_ = *r;
     metrics_.revisions = revs_;
-    announce(coalescer_.on_changes(changes, now_ms()));
+    announce(coalescer_.on_changes(changes, now));
     metrics_.coalesced = coalescer_.coalesced();
     arm_coalesce_timer();
 }
 
 void Daemon::announce(const std::vector<Change>& changes) {
     if (changes.empty()) return;
-    std::uint8_t bits = 0;
-    for (const Change& c : changes) {
-        auto i = static_cast<std::size_t>(entity_index(c.entity));
-        announced_[i] = {c.rev, c.origin};
-        ++metrics_.events[i];
-        bits |= static_cast<std::uint8_t>(1u << i);
-    }
+    Announcements::Update update = announced_.record(changes);
+    for (const Change& c : changes)
+        ++metrics_.events[static_cast<std::size_t>(entity_index(c.entity))];
     if (draining_) return;
-    slots_.for_each([bits](Session* s) {
-        s->merged |= s->pending & bits;
-        s->pending |= bits;
-    });
+    slots_.for_each([update](Session* s) { update.add_to(s->pending, s->mixed); });
     wave_.start();
 }
 
@@ -618,8 +601,12 @@ void Daemon::on_coalesce_timer(lws_sorted_usec_list_t* sul) {
 
 void Daemon::on_safety_tick(lws_sorted_usec_list_t* sul) {
     Daemon* d = reinterpret_cast<Timer*>(sul)->owner;
-    d->refresh_revisions(Trigger::safety_tick);
+    d->refresh_revisions();
     d->schedule(d->safety_timer_, &Daemon::on_safety_tick, d->config_.safety_tick_ms);
+}
+
+void Daemon::on_gate_deadline(lws_sorted_usec_list_t* sul) {
+    reinterpret_cast<Timer*>(sul)->owner->refresh_revisions();
 }
 
 void Daemon::on_heartbeat_tick(lws_sorted_usec_list_t* sul) {
@@ -648,7 +635,7 @@ void Daemon::begin_drain() {
     }
     slots_.for_each([](Session* s) {
         s->pending = kPendingReconnect;
-        s->merged = 0;
+        s->mixed = 0;
         lws_callback_on_writable(s->wsi);
     });
     schedule(drain_timer_, &Daemon::on_drain_deadline, kDrainFlushMs);

@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include "announcements.hpp"
+#include "attribution_gate.hpp"
 #include "coalescer.hpp"
 #include "config.hpp"
 #include "ev_loop.hpp"
@@ -47,10 +49,6 @@ class Daemon {
         lws_sorted_usec_list_t sul;  // first member: the sul callback casts back to Timer
         Daemon* owner;
     };
-    struct Announced {
-        std::int64_t rev = 0;
-        std::string origin;
-    };
 
     static int http_callback(lws* wsi, lws_callback_reasons reason, void* user, void* in,
                              std::size_t len);
@@ -67,9 +65,8 @@ class Daemon {
     void on_intake_readable(int fd);
 
     // Intake → coalescer → announce.
-    enum class Trigger { datagram, safety_tick };
-    // Re-reads the revision table and announces what moved.
-    void refresh_revisions(Trigger trigger);
+    // Re-reads the revision table and announces what moved, unless gate_ holds it.
+    void refresh_revisions();
     void announce(const std::vector<Change>& changes);
     void arm_coalesce_timer();
 
@@ -77,6 +74,7 @@ class Daemon {
     void schedule(Timer& t, void (*cb)(lws_sorted_usec_list_t*), std::int64_t delay_ms);
     static void on_coalesce_timer(lws_sorted_usec_list_t* sul);
     static void on_safety_tick(lws_sorted_usec_list_t* sul);
+    static void on_gate_deadline(lws_sorted_usec_list_t* sul);
     static void on_heartbeat_tick(lws_sorted_usec_list_t* sul);
     static void on_drain_deadline(lws_sorted_usec_list_t* sul);
 
@@ -100,14 +98,13 @@ class Daemon {
     std::size_t compose_refresh(Session* s, char* out, std::int64_t& rev);
 
     Config config_;
-    OriginPolicy policy_;
     RevisionSource source_;
     SignalLedger ledger_;
     Coalescer coalescer_;
     Metrics metrics_;
     Revisions revs_;
-    bool tick_deferred_ = false;  // the last safety tick saw an unexplained change and waited
-    std::array<Announced, kTableEntityCount> announced_;
+    AttributionGate gate_;
+    Announcements announced_;
     SessionSlots slots_;  // every linked session
     std::mt19937 random_;
     bool draining_ = false;
@@ -121,6 +118,7 @@ class Daemon {
     FanoutWave wave_;
     Timer coalesce_timer_{};
     Timer safety_timer_{};
+    Timer gate_timer_{};
     Timer heartbeat_timer_{};
     Timer drain_timer_{};
     std::array<lws_protocols, 3> protocols_{};

@@ -50,8 +50,9 @@ struct Session {
     struct lws* wsi;
     SessionKind kind;
     std::uint8_t pending;  // kPending* bits
-    std::uint8_t merged;   // entity bits whose pending event now stands for several
-                           // announcements, so it must go out without an origin
+    std::uint8_t mixed;    // entity bits whose pending event stands for announcements from
+                           // more than one client (or an unknown one): it goes out without an
+                           // origin (announcements.hpp)
     FrameGuard guard;
 };
 

@@ -1,6 +1,5 @@
 #include "preconditions.hpp"
 
-#include <algorithm>
 #include <charconv>
 
 #include "api_error.hpp"
@@ -32,18 +31,17 @@ bool any_tag(std::string_view header, Visit visit) {
 
 }  // namespace
 
-void require_same_origin(const Request& request, const std::vector<std::string>& origins) {
-    if (auto site = request.header("sec-fetch-site")) {
-        std::string s = ascii_lower(*site);
-        if (s == "cross-site" || s == "same-site")
-            throw ApiError(ErrorKind::forbidden_origin,
-                           "cross-site requests may not change data (Sec-Fetch-Site: " + s + ")");
-    }
-    if (auto origin = request.header("origin")) {
-        if (std::find(origins.begin(), origins.end(), *origin) == origins.end())
-            throw ApiError(ErrorKind::forbidden_origin,
-                           "requests from origin '" + *origin + "' may not change data");
-    }
+void require_same_origin(const Request& request, const std::vector<Origin>& origins) {
+    auto origin = request.header("origin");
+    auto site = request.header("sec-fetch-site");
+    OriginVerdict verdict = check_fetch(origins, origin, site);
+    if (verdict == OriginVerdict::cross_site)
+        throw ApiError(
+            ErrorKind::forbidden_origin,
+            "cross-site requests may not change data (Sec-Fetch-Site: " + site.value_or("") + ")");
+    if (verdict != OriginVerdict::allow)
+        throw ApiError(ErrorKind::forbidden_origin,
+                       "requests from origin '" + origin.value_or("") + "' may not change data");
 }
 
 void require_content_type(const Request& request, std::string_view media_type) {

@@ -7,14 +7,16 @@
 #include <string_view>
 #include <vector>
 
+#include "origin_policy.hpp"
 #include "request.hpp"
 
 namespace livesync::http {
 
 // Throws ApiError(forbidden_origin) when a mutation comes from elsewhere: an Origin header not
-// exactly one of `origins`, or Sec-Fetch-Site cross-site / same-site. No Origin at all (a
-// command-line tool) is allowed.
-void require_same_origin(const Request& request, const std::vector<std::string>& origins);
+// one of the site's `origins`, or Sec-Fetch-Site cross-site / same-site. No Origin at all (a
+// command-line tool) is allowed. The rule is check_fetch (common/origin_policy.hpp), the one
+// the daemon applies to /events.
+void require_same_origin(const Request& request, const std::vector<Origin>& origins);
 
 // Throws ApiError(unsupported_media_type) unless Content-Type's media type is `media_type`.
 void require_content_type(const Request& request, std::string_view media_type);

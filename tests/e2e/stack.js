@@ -233,47 +233,58 @@ export class Stack {
     }
   }
 
-  /**
-   * One HTTPS request through nginx; json bodies are encoded. Resolves { status, headers, body }.
-   * agent: an https.Agent to reuse connections (default: a fresh connection per request).
-   */
-  request(method, urlPath, { json, headers = {}, agent = false } = {}) {
-    return new Promise((resolve, reject) => {
-      const body = json === undefined ? null : Buffer.from(JSON.stringify(json));
-      const hdrs = { ...headers };
-      if (body) {
-        hdrs['Content-Type'] = 'application/json';
-        hdrs['Content-Length'] = body.length;
-      }
-      const req = https.request(
-        { host: '127.0.0.1', servername: 'localhost', port: this.port, method, path: urlPath,
-          headers: { Host: `localhost:${this.port}`, ...hdrs }, rejectUnauthorized: false, agent },
-        (res) => {
-          const chunks = [];
-          res.on('data', (c) => chunks.push(c));
-          res.on('end', () => {
-            const text = Buffer.concat(chunks).toString('utf8');
-            let parsed = text;
-            try {
-              parsed = text ? JSON.parse(text) : null;
-            } catch {
-              // not JSON
-            }
-            resolve({ status: res.statusCode, headers: res.headers, body: parsed });
-          });
-        },
-      );
-      req.on('error', reject);
-      req.setTimeout(30000, () => req.destroy(new Error('timeout')));
-      if (body) req.write(body);
-      req.end();
-    });
+  /** See request() below. */
+  request(method, urlPath, opts) {
+    return request(this.port, method, urlPath, opts);
   }
 
-  /** API helper that insists on the expected status. */
-  async api(method, urlPath, json, expect = [200, 201, 204], headers = {}, agent = false) {
-    const r = await this.request(method, urlPath, { json, headers, agent });
-    if (!expect.includes(r.status)) throw new Error(`${method} ${urlPath} → ${r.status} ${JSON.stringify(r.body)}`);
-    return r.body;
+  /** See api() below. */
+  api(method, urlPath, json, expect, headers, agent) {
+    return api(this.port, method, urlPath, json, expect, headers, agent);
   }
+}
+
+/**
+ * One HTTPS request to the site on 127.0.0.1:port as https://localhost:port; json bodies are
+ * encoded. Resolves { status, headers, body }.
+ * agent: an https.Agent to reuse connections (default: a fresh connection per request).
+ */
+export function request(port, method, urlPath, { json, headers = {}, agent = false } = {}) {
+  return new Promise((resolve, reject) => {
+    const body = json === undefined ? null : Buffer.from(JSON.stringify(json));
+    const hdrs = { ...headers };
+    if (body) {
+      hdrs['Content-Type'] = 'application/json';
+      hdrs['Content-Length'] = body.length;
+    }
+    const req = https.request(
+      { host: '127.0.0.1', servername: 'localhost', port, method, path: urlPath,
+        headers: { Host: `localhost:${port}`, ...hdrs }, rejectUnauthorized: false, agent },
+      (res) => {
+        const chunks = [];
+        res.on('data', (c) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let parsed = text;
+          try {
+            parsed = text ? JSON.parse(text) : null;
+          } catch {
+            // not JSON
+          }
+          resolve({ status: res.statusCode, headers: res.headers, body: parsed });
+        });
+      },
+    );
+    req.on('error', reject);
+    req.setTimeout(30000, () => req.destroy(new Error('timeout')));
+    if (body) req.write(body);
+    req.end();
+  });
+}
+
+/** request() that insists on the expected status; resolves the body. */
+export async function api(port, method, urlPath, json, expect = [200, 201, 204], headers = {}, agent = false) {
+  const r = await request(port, method, urlPath, { json, headers, agent });
+  if (!expect.includes(r.status)) throw new Error(`${method} ${urlPath} → ${r.status} ${JSON.stringify(r.body)}`);
+  return r.body;
 }

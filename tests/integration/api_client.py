@@ -166,11 +166,13 @@ class ApiCase(unittest.TestCase):
     daemon = False
     workers = 2
     config = {}
+    server_names = "localhost"
     stack = None
 
     @classmethod
     def setUpClass(cls):
-        cls.stack = Stack(daemon=cls.daemon, workers=cls.workers, config=dict(cls.config))
+        cls.stack = Stack(daemon=cls.daemon, workers=cls.workers, config=dict(cls.config),
+                          server_names=cls.server_names)
         cls.stack.start()
 
     @classmethod

@@ -70,9 +70,13 @@ class Response:
 
 
 class Stack:
-    def __init__(self, daemon=True, workers=2, config=None, start_pool=True, nginx_workers=1):
+    def __init__(self, daemon=True, workers=2, config=None, start_pool=True, nginx_workers=1,
+                 server_names="localhost"):
         """workers: the pool's; nginx_workers: nginx's (more than one only when one worker's
-        open-file limit would be exceeded, e.g. by the fan-out benchmark's subscribers)."""
+        open-file limit would be exceeded, e.g. by the fan-out benchmark's subscribers);
+        server_names: the site's nginx server_name (its certificate names localhost and
+        127.0.0.1)."""
+        self.server_names = server_names
         self.want_daemon = daemon
         self.workers = workers
         self.nginx_workers = nginx_workers
@@ -124,7 +128,7 @@ class Stack:
         subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
                         "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", self.key, "-out",
                         self.cert, "-days", "2", "-subj", "/CN=localhost", "-addext",
-                        "subjectAltName=DNS:localhost"], check=True, capture_output=True)
+                        "subjectAltName=DNS:localhost,IP:127.0.0.1"], check=True, capture_output=True)
 
     def _write_config(self):
         config = {
@@ -147,7 +151,7 @@ class Stack:
         main = os.path.join(self.dir, "nginx.conf")
         with open(site, "w") as f:
             subprocess.run([render, os.path.join(SOURCE_DIR, "nginx", "livesync-site.conf.in"),
-                            f"LISTEN=127.0.0.1:{self.port}", "SERVER_NAMES=localhost",
+                            f"LISTEN=127.0.0.1:{self.port}", f"SERVER_NAMES={self.server_names}",
                             f"TLS_CERT={self.cert}", f"TLS_KEY={self.key}",
                             f"WEB_ROOT={os.path.join(SOURCE_DIR, 'web')}",
                             f"FCGI_SOCKET={self.fcgi_socket}", f"WSD_SOCKET={self.wsd_socket}"],

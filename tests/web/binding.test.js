@@ -1,11 +1,13 @@
-import { test } from 'node:test';
+import { test, mock } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   webSocketTransport,
   eventSourceTransport,
   optionsFromQuery,
+  startLive,
   PILL_TEXT,
 } from '../../web/live/binding.js';
+import { MemoryStorage, flush } from './fakes.js';
 
 class FakeWebSocket {
   static last = null;
@@ -105,4 +107,59 @@ test('URL knobs map to options; malformed or out-of-range ones are ignored', () 
 
 test('the pill texts are exactly the four of the spec', () => {
   assert.deepEqual(Object.values(PILL_TEXT), ['Live', 'Reconnecting…', 'Polling', 'Offline']);
+});
+
+/** A window with just what startLive touches, on the page's URL with no query. */
+function fakeWindow() {
+  const on = () => {};
+  return {
+    document: { visibilityState: 'visible', addEventListener: on },
+    location: { protocol: 'https:', host: 'h', search: '' },
+    navigator: { onLine: true },
+    sessionStorage: new MemoryStorage(),
+    WebSocket: FakeWebSocket,
+    EventSource: FakeEventSource,
+    addEventListener: on,
+  };
+}
+
+test('built with no options, as web/app/main.js does, the page throttles refreshes at 500 ms', async (t) => {
+  // The binding uses the real clock (setTimeout, Date.now), so the test mocks those.
+  mock.timers.enable({ apis: ['setTimeout', 'Date'], now: 1_000_000 });
+  t.after(() => mock.timers.reset());
+  const win = fakeWindow();
+  const { connection, refresher } = startLive({
+    win,
+    clientId: 'me',
+    fetchRevisions: async () => ({}),
+    pill: null,
+    options: optionsFromQuery(win.location.search),
+  });
+  t.after(() => connection.stop());
+  assert.equal(refresher.opts.throttleMs, 500);
+
+  const ws = FakeWebSocket.last;
+  const send = (msg) => ws.onmessage({ data: JSON.stringify(msg) });
+  ws.onopen();
+  send({ type: 'hello', rev: 1, revs: { projects: 1, solutions: 1, subcomponents: 1 } });
+  assert.equal(connection.state, 'live');
+  const calls = [];
+  refresher.setView({ entities: ['projects'], refresh: (set) => (calls.push([...set]), Promise.resolve({})) }, { projects: 1 });
+
+  // Five events from another tab, 50 ms apart (each refetch done before the next event).
+  for (let rev = 2; rev <= 6; rev++) {
+    send({ type: 'refresh', entity: 'projects', rev, origin: 'someone-else' });
+    await flush();
+    mock.timers.tick(50);
+  }
+  assert.equal(calls.length, 1, 'the first event refreshes at once, the others are merged');
+  mock.timers.tick(249);
+  await flush();
+  assert.equal(calls.length, 1, 'still inside the 500 ms window');
+  mock.timers.tick(1);
+  await flush();
+  assert.equal(calls.length, 2, 'one trailing refresh at the end of the window');
+  mock.timers.tick(5000);
+  await flush();
+  assert.equal(calls.length, 2, 'nothing more without new events');
 });

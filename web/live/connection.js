@@ -18,15 +18,15 @@
 // from an older generation (a socket we already gave up on) is ignored.
 
 import { Timer, realClock } from './timer.js';
-import { delay } from './backoff.js';
+import { delay, BACKOFF_DEFAULTS } from './backoff.js';
+import { withDefaults } from './options.js';
 
 export const ENTITIES = Object.freeze(['projects', 'solutions', 'subcomponents']);
 
 export const CONNECTION_DEFAULTS = Object.freeze({
   connectTimeoutMs: 10000, // from starting an attempt to the transport's open event
   helloTimeoutMs: 2500, // from the open event to `hello`
-  baseMs: 1000, // backoff: first retry within [0, 1 s)
-  capMs: 5000, // backoff: never wait more than 5 s
+  ...BACKOFF_DEFAULTS, // baseMs, capMs: first retry within [0, 1 s), never more than 5 s
   wsFailuresBeforeSse: 5,
   sseFailuresBeforePolling: 2,
   pollIntervalMs: 30000,
@@ -56,10 +56,11 @@ export class LiveConnection {
    * options.clientId: this tab's X-Client-Id; refresh events carrying it as origin are skipped.
    * options.onState(state), options.onRevisions(revs, globalRev, source), options.onRefresh({entity, rev})
    * options.clock {setTimeout, clearTimeout, now}, options.random () → [0,1), options.storage
-   * (getItem/setItem/removeItem) and every key of CONNECTION_DEFAULTS.
+   * (getItem/setItem/removeItem) and every key of CONNECTION_DEFAULTS (undefined takes the
+   * default; a negative or non-finite number throws, see options.js).
    */
   constructor(options) {
-    this.opts = { ...CONNECTION_DEFAULTS, ...options };
+    this.opts = withDefaults('LiveConnection', CONNECTION_DEFAULTS, options);
     this.clock = this.opts.clock ?? realClock;
     this.random = this.opts.random ?? Math.random;
     this.onState = this.opts.onState ?? noop;

@@ -11,6 +11,7 @@
 
 import { Timer, realClock } from './timer.js';
 import { ENTITIES } from './connection.js';
+import { withDefaults } from './options.js';
 
 export const REFRESHER_DEFAULTS = Object.freeze({
   throttleMs: 500,
@@ -18,9 +19,12 @@ export const REFRESHER_DEFAULTS = Object.freeze({
 });
 
 export class Refresher {
-  /** options: clock, throttleMs, failureRetryMs, onRun(entities) (observability for tests). */
+  /**
+   * options: clock, throttleMs, failureRetryMs, onRun(entities) (observability for tests). An
+   * option left undefined takes its default; a negative or non-finite one throws (options.js).
+   */
   constructor(options = {}) {
-    this.opts = { ...REFRESHER_DEFAULTS, ...options };
+    this.opts = withDefaults('Refresher', REFRESHER_DEFAULTS, options);
     this.clock = this.opts.clock ?? realClock;
     this.timer = new Timer(this.clock);
     this.view = null;

@@ -19,7 +19,7 @@ TEST_CASE("a config file sets keys, ignores comments and blank lines") {
     Config c;
     load_config_file(c, path);
     CHECK(c.database == "/x/y.db");
-    CHECK(c.origins == std::vector<std::string>{"https://a:1", "https://b"});
+    CHECK(c.origins == std::vector<Origin>{{"https", "a", 1}, {"https", "b", 443}});
     CHECK(c.workers == 3);
     unlink(path);
 }
@@ -31,6 +31,30 @@ TEST_CASE("unknown keys and bad values are refused with the key named") {
     CHECK_THROWS_WITH(set_config_value(c, "workers", "-1"), Catch::Contains("workers"));
     CHECK_THROWS(set_config_value(c, "synchronous", "OFF"));
     CHECK_THROWS(set_config_value(c, "allow_missing_origin_ws", "maybe"));
+}
+
+TEST_CASE("a malformed origins entry is refused, naming the entry, file and line") {
+    Config c;
+    CHECK_THROWS_WITH(set_config_value(c, "origins", "https://ok.test https://ok.test/"),
+                      "origins: 'https://ok.test/' is not an origin (expected "
+                      "http[s]://host[:port], no path)");
+    CHECK_THROWS_WITH(set_config_value(c, "origins", "localhost:8443"),
+                      Catch::Contains("'localhost:8443' is not an origin"));
+    CHECK_THROWS_WITH(set_config_value(c, "origins", "null"),
+                      Catch::Contains("'null' is not an origin"));
+    CHECK_THROWS_WITH(set_config_value(c, "origins", " "),
+                      "origins: at least one origin is needed");
+    CHECK(c.origins == std::vector<Origin>{{"https", "localhost", 8443}});
+
+    char path[] = "/tmp/ls-conf-XXXXXX";
+    int fd = mkstemp(path);
+    REQUIRE(fd >= 0);
+    close(fd);
+    std::ofstream(path) << "workers = 1\norigins = https://a.test ftp://b.test\n";
+    CHECK_THROWS_WITH(load_config_file(c, path),
+                      std::string(path) + ":2: origins: 'ftp://b.test' is not an origin " +
+                          "(expected http[s]://host[:port], no path)");
+    unlink(path);
 }
 
 TEST_CASE("command-line overrides win over the file and accept dashes") {
