@@ -48,6 +48,10 @@ std::vector<Origin> parse_origins(const std::string& value) {
 
 }  // namespace
 
+bool is_postgres_uri(const std::string& database) {
+    return database.rfind("postgresql://", 0) == 0 || database.rfind("postgres://", 0) == 0;
+}
+
 void set_config_value(Config& c, const std::string& raw_key, const std::string& value) {
     std::string key = raw_key;
     for (char& ch : key)

@@ -14,6 +14,7 @@ namespace livesync {
 
 struct Config {
     // Storage
+    // A SQLite file, or a PostgreSQL connection URI (see is_postgres_uri).
     std::string database = "/var/lib/livesync/livesync.db";
     std::string synchronous = "FULL";  // FULL (durable, default) or NORMAL
     int busy_timeout_ms = 5000;
@@ -51,6 +52,10 @@ struct Config {
 struct ConfigError : std::runtime_error {
     using std::runtime_error::runtime_error;
 };
+
+// Whether `database` names a PostgreSQL server (a libpq URI: postgresql:// or postgres://) rather
+// than a SQLite file. The one rule that picks the store, for both processes.
+bool is_postgres_uri(const std::string& database);
 
 // Applies one `key`/`value` pair. Throws ConfigError.
 void set_config_value(Config& config, const std::string& key, const std::string& value);
