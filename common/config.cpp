@@ -52,6 +52,14 @@ bool is_postgres_uri(const std::string& database) {
     return database.rfind("postgresql://", 0) == 0 || database.rfind("postgres://", 0) == 0;
 }
 
+std::string database_for_log(const std::string& database) {
+    if (!is_postgres_uri(database)) return database;
+    size_t scheme_end = database.find("://") + 3;
+    size_t at = database.find('@', scheme_end);
+    if (at == std::string::npos) return database;
+    return database.substr(0, scheme_end) + database.substr(at + 1);
+}
+
 void set_config_value(Config& c, const std::string& raw_key, const std::string& value) {
     std::string key = raw_key;
     for (char& ch : key)

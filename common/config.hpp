@@ -56,6 +56,10 @@ struct ConfigError : std::runtime_error {
 // Whether `database` names a PostgreSQL server (a libpq URI: postgresql:// or postgres://) rather
 // than a SQLite file. The one rule that picks the store, for both processes.
 bool is_postgres_uri(const std::string& database);
+// `database` fit for a log line: a URI's user and password are left out.
+std::string database_for_log(const std::string& database);
+// `database` fit for a log line: a URI's user and password are left out.
+std::string database_for_log(const std::string& database);
 
 // Applies one `key`/`value` pair. Throws ConfigError.
 void set_config_value(Config& config, const std::string& key, const std::string& value);

@@ -18,23 +18,30 @@ std::int64_t Revisions::of(Entity e) const {
     return global;
 }
 
+void set_revision(Revisions& r, std::string_view name, std::int64_t rev) {
+    if (name == "global")
+        r.global = rev;
+    else if (name == "projects")
+        r.projects = rev;
+    else if (name == "solutions")
+        r.solutions = rev;
+    else if (name == "subcomponents")
+        r.subcomponents = rev;
+}
+
+Revisions read_revisions(PgConn& conn) {
+    PgResult result = conn.exec("SELECT name, rev FROM revisions");
+    Revisions r;
+    for (int i = 0; i < result.rows(); ++i) set_revision(r, result.text(i, 0), result.int64(i, 1));
+    return r;
+}
+
 RevisionReader::RevisionReader(const Db& db) : select_(db, "SELECT name, rev FROM revisions") {}
 
 Revisions RevisionReader::read() {
     Revisions r;
     select_.reset();
-    while (select_.step()) {
-        std::string name = select_.text(0);
-        std::int64_t rev = select_.int64(1);
-        if (name == "global")
-            r.global = rev;
-        else if (name == "projects")
-            r.projects = rev;
-        else if (name == "solutions")
-            r.solutions = rev;
-        else if (name == "subcomponents")
-            r.subcomponents = rev;
-    }
+    while (select_.step()) set_revision(r, select_.text_view(0), select_.int64(1));
     select_.reset();
     return r;
 }

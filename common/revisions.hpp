@@ -6,7 +6,10 @@
 
 #include <cstdint>
 
+#include <string_view>
+
 #include "entity.hpp"
+#include "pg.hpp"
 #include "sqlite.hpp"
 
 namespace livesync {
@@ -20,6 +23,13 @@ struct Revisions {
     std::int64_t of(Entity e) const;
     bool operator==(const Revisions&) const = default;
 };
+
+// Sets the revision `name` (a row name of the table) to `rev`; other names are ignored.
+void set_revision(Revisions& revisions, std::string_view name, std::int64_t rev);
+
+// Reads the whole vector from PostgreSQL in one statement. Throws PgError (42P01 while the
+// pool has not created the table yet).
+Revisions read_revisions(PgConn& conn);
 
 // Reads the whole vector in one statement (so it is one consistent snapshot). Throws SqliteError.
 class RevisionReader {

@@ -51,6 +51,10 @@ http::Response App::handle(const http::Request& request) {
         return router_.dispatch(context_, request);
     } catch (const ApiError& e) {
         return http::error_response(e);
+    } catch (const store::UnstorableValue& e) {
+        return http::error_response(ApiError(
+            ErrorKind::validation_failed, "some fields are invalid",
+            {{e.field, "must not contain a NUL character (the database cannot store it)"}}));
     } catch (const SqliteError& e) {
         if (e.is_transient()) return unavailable(request, e);
         log_failure(request, e);

@@ -65,7 +65,7 @@ int main(int argc, char** argv) {
         store::migrate_database(config);
         pool::ListenSocket socket = pool::open_listen_socket(config.fcgi_socket);
         std::fprintf(
-            stderr, "livesync-fcgi: serving %s on %s\n", config.database.c_str(),
+            stderr, "livesync-fcgi: serving %s on %s\n", database_for_log(config.database).c_str(),
             socket.created_path.empty() ? "the socket from systemd" : socket.created_path.c_str());
         std::vector<std::string> args(argv, argv + argc);
         int rc = pool::run_master(config, socket.fd.get(), executable_path(argv[0]), args);

@@ -156,8 +156,8 @@ Daemon::Daemon(const Config& config)
     schedule(heartbeat_timer_, &Daemon::on_heartbeat_tick, heartbeat_tick_ms());
 
     log_line(LogLevel::info, "listening",
-             "listen=" + listen_desc + " signal_socket=" + config_.signal_socket +
-                 " database=" + config_.database + " rev=" + std::to_string(revs_.global));
+             "listen=" + listen_desc + " signal_socket=" + config_.signal_socket + " database=" +
+                 database_for_log(config_.database) + " rev=" + std::to_string(revs_.global));
 }
 
 Daemon::~Daemon() {

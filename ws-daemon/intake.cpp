@@ -8,6 +8,7 @@
 #include <cstring>
 #include <system_error>
 
+#include "config.hpp"
 #include "log.hpp"
 
 namespace livesync::wsd {
@@ -87,7 +88,32 @@ bool RevisionSource::open() {
     }
 }
 
+void RevisionSource::failed(const char* what, const std::string& error) {
+    if (!failing_)
+        log_line(LogLevel::warn, std::string(what) + "; retrying on the safety tick",
+                 "error=\"" + error + "\"");
+    failing_ = true;
+}
+
+std::optional<Revisions> RevisionSource::read_postgres() {
+    try {
+        if (!pg_ || !pg_->ok()) {
+            pg_.reset();
+            pg_.emplace(path_, "livesync-wsd");
+        }
+        Revisions r = read_revisions(*pg_);
+        if (failing_) log_line(LogLevel::info, "revision table readable", "");
+        failing_ = false;
+        return r;
+    } catch (const PgError& e) {
+        // The URI holds a password: the error names host and port, never the URI.
+        failed("revision read from PostgreSQL failed", e.what());
+        return std::nullopt;
+    }
+}
+
 std::optional<Revisions> RevisionSource::read() {
+    if (is_postgres_uri(path_)) return read_postgres();
     if (!open()) return std::nullopt;
     try {
         Revisions r = reader_->read();

@@ -19,6 +19,7 @@
 #include "change.hpp"
 #include "change_signal.hpp"
 #include "fd.hpp"
+#include "pg.hpp"
 #include "revisions.hpp"
 #include "sqlite.hpp"
 
@@ -44,9 +45,11 @@ class SignalLedger {
     std::array<Entry, kCapacity> ring_{};
 };
 
-// The read-only view of the database's revision table. The file or table may not exist yet (the
-// pool creates them); `read()` then returns nullopt and tries again on the next call. A replaced
-// file (a restore) is noticed by its inode and reopened.
+// The read-only view of the database's revision table, in a SQLite file or on a PostgreSQL
+// server (a URI, see is_postgres_uri). The file or table may not exist yet (the pool creates
+// them), or the server may be down; `read()` then returns nullopt and tries again on the next
+// call. A replaced file (a restore) is noticed by its inode and reopened; a lost PostgreSQL
+// connection is remade.
 class RevisionSource {
   public:
     explicit RevisionSource(std::string path);
@@ -56,8 +59,12 @@ class RevisionSource {
 
   private:
     bool open();
+    std::optional<Revisions> read_postgres();
+    // Logs the first failure of a run of them.
+    void failed(const char* what, const std::string& error);
 
     std::string path_;
+    std::optional<PgConn> pg_;
     std::optional<Db> db_;
     std::optional<RevisionReader> reader_;
     ino_t inode_ = 0;

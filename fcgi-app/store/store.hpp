@@ -16,6 +16,9 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <stdexcept>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "config.hpp"
@@ -27,6 +30,14 @@
 namespace livesync::store {
 
 class Store;
+
+// A field value this store cannot keep (PostgreSQL text holds no NUL character); thrown before
+// anything is written. `field`: the field's name in the API.
+struct UnstorableValue : std::runtime_error {
+    UnstorableValue(std::string field_name, const std::string& what)
+        : std::runtime_error(what), field(std::move(field_name)) {}
+    std::string field;
+};
 
 // Who commits a WriteTransaction.
 enum class WriteScope {

@@ -81,7 +81,16 @@ void add_filter(PgParams& params, const ListFilter& filter) {
         });
 }
 
+void require_storable(const char* field, const std::string& text) {
+    if (text.find('\0') != std::string::npos)
+        throw UnstorableValue(field, std::string(field) + " holds a NUL character");
+}
+
 void add_editable(PgParams& p, const EntitySpec& s, const Row& row) {
+    require_storable("name", row.name);
+    require_storable("description", row.description);
+    require_storable("owner", row.owner);
+    for (const ChecklistItem& item : row.checklist) require_storable("checklist", item.label);
     if (!s.parent_column.empty()) p.add(row.parent_id);
     p.add(row.name).add(row.description).add(row.status);
     if (s.has_owner) p.add(row.owner);
@@ -270,18 +279,7 @@ void PgStore::rollback_write(WriteScope scope) noexcept {
 Revisions PgStore::revisions() {
     PgResult r = run("revisions");
     Revisions out;
-    for (int i = 0; i < r.rows(); ++i) {
-        std::string_view name = r.text(i, 0);
-        std::int64_t rev = r.int64(i, 1);
-        if (name == "global")
-            out.global = rev;
-        else if (name == "projects")
-            out.projects = rev;
-        else if (name == "solutions")
-            out.solutions = rev;
-        else if (name == "subcomponents")
-            out.subcomponents = rev;
-    }
+    for (int i = 0; i < r.rows(); ++i) set_revision(out, r.text(i, 0), r.int64(i, 1));
     // A write transaction has already bumped the global revision (its first statement); what
     // was committed before it is one less, as SQLite, which bumps lazily, reads it.
     if (writing_) out.global = write_rev_ - 1;
