@@ -32,7 +32,10 @@ def dump(db_path):
     if db_path.startswith("postgres"):
         out = subprocess.run(["pg_dump", "--data-only", "-d", db_path], check=True,
                              capture_output=True, text=True).stdout
-        return [line for line in out.splitlines() if "pg_catalog.setval" not in line]
+        # \restrict lines carry a random key per run.
+        return [line for line in out.splitlines()
+                if "pg_catalog.setval" not in line and not line.startswith(("\\restrict",
+                                                                            "\\unrestrict"))]
     conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=10)
     try:
         return list(conn.iterdump())

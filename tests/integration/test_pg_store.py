@@ -133,7 +133,8 @@ class Outages(PgCase):
             self.eventually_ok("GET", "/api/projects")
             self.assertUnavailable(self.req("POST", "/api/projects", json={"name": "ro"}))
         finally:
-            self.psql("ALTER DATABASE livesync RESET default_transaction_read_only")
+            self.psql("BEGIN READ WRITE; ALTER DATABASE livesync RESET "
+                      "default_transaction_read_only; COMMIT")
         self.terminate_pool()
         self.eventually_ok("POST", "/api/projects", status=201, json={"name": "rw"})
 

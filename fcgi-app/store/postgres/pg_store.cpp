@@ -177,6 +177,9 @@ PgConn& PgStore::conn() {
 }
 
 void PgStore::open_transaction(const char* begin) {
+    // A transaction some failure left open must not swallow this one.
+    if (conn_ && conn_->ok() && PQtransactionStatus(conn_->get()) != PQTRANS_IDLE)
+        quietly("ROLLBACK");
     try {
         conn().exec(begin);
     } catch (const PgError& e) {
@@ -199,7 +202,16 @@ void PgStore::quietly(const char* sql) noexcept {
 }
 
 PgResult PgStore::run(const std::string& name, const PgParams& params) {
-    return conn().run_prepared(name.c_str(), params);
+    PgConn& c = conn();
+    bool in_transaction = PQtransactionStatus(c.get()) != PQTRANS_IDLE;
+    try {
+        return c.run_prepared(name.c_str(), params);
+    } catch (const PgError&) {
+        // A statement of its own (a health check) on a connection the server dropped while idle
+        // is run again on a new one; inside a transaction the transaction is lost anyway.
+        if (in_transaction || (conn_ && conn_->ok())) throw;
+        return conn().run_prepared(name.c_str(), params);
+    }
 }
 
 PgResult PgStore::run_shaped(const std::string& sql, const PgParams& params) {
@@ -249,8 +261,14 @@ void PgStore::begin_write(WriteScope scope) {
         open_transaction("BEGIN ISOLATION LEVEL READ COMMITTED");
     }
     writing_ = true;
-    // The first statement: the revision row's lock is held until COMMIT.
-    write_rev_ = run("bump_global").int64(0, 0);
+    // The first statement: the revision row's lock is held until COMMIT. If it fails (a
+    // read-only server, a timeout), there is no WriteTransaction to end what was opened.
+    try {
+        write_rev_ = run("bump_global").int64(0, 0);
+    } catch (...) {
+        rollback_write(scope);
+        throw;
+    }
 }
 
 std::int64_t PgStore::write_revision() {
