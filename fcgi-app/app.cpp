@@ -4,6 +4,8 @@
 #include <utility>
 
 #include "http/api_error.hpp"
+#include "pg.hpp"
+#include "sqlite.hpp"
 
 namespace livesync {
 
@@ -19,14 +21,30 @@ http::Response storage_unavailable(bool outcome_unknown) {
             {{"committed", "unknown"}}));
     return http::error_response(
         ApiError(ErrorKind::unavailable,
-                 "the database is busy or out of space; nothing was changed, try again"));
+                 "the database is busy, out of space or unreachable; nothing was changed, try "
+                 "again"));
 }
+
+namespace {
+
+void log_failure(const http::Request& request, const std::exception& e) {
+    std::fprintf(stderr, "livesync-fcgi: %s %s: %s\n", request.method.c_str(), request.path.c_str(),
+                 e.what());
+}
+
+http::Response unavailable(const http::Request& request, const std::exception& e) {
+    std::fprintf(stderr, "livesync-fcgi: %s %s: storage unavailable: %s\n", request.method.c_str(),
+                 request.path.c_str(), e.what());
+    return storage_unavailable(dynamic_cast<const CommitUncertain*>(&e) != nullptr);
+}
+
+}  // namespace
 
 App::App(const Config& config, std::shared_ptr<api::ListCache> list_cache)
     : config_(config),
-      store_(config),
+      store_(store::open_store(config)),
       list_cache_(std::move(list_cache)),
-      context_{config_, store_, *list_cache_, {}},
+      context_{config_, *store_, *list_cache_, store::WriteScope::alone, {}},
       router_(api::make_router()) {}
 
 std::optional<ChangeSignal> App::take_signal() {
@@ -39,17 +57,18 @@ http::Response App::handle(const http::Request& request) {
         return router_.dispatch(context_, request);
     } catch (const ApiError& e) {
         return http::error_response(e);
+    } catch (const store::UnstorableValue& e) {
+        return http::error_response(ApiError(
+            ErrorKind::validation_failed, "some fields are invalid",
+            {{e.field, "must not contain a NUL character (the database cannot store it)"}}));
     } catch (const SqliteError& e) {
-        if (e.is_transient()) {
-            std::fprintf(stderr, "livesync-fcgi: %s %s: storage unavailable: %s\n",
-                         request.method.c_str(), request.path.c_str(), e.what());
-            return storage_unavailable(dynamic_cast<const CommitUncertain*>(&e) != nullptr);
-        }
-        std::fprintf(stderr, "livesync-fcgi: %s %s: %s\n", request.method.c_str(),
-                     request.path.c_str(), e.what());
+        if (e.is_transient()) return unavailable(request, e);
+        log_failure(request, e);
+    } catch (const PgError& e) {
+        if (e.is_transient()) return unavailable(request, e);
+        log_failure(request, e);
     } catch (const std::exception& e) {
-        std::fprintf(stderr, "livesync-fcgi: %s %s: %s\n", request.method.c_str(),
-                     request.path.c_str(), e.what());
+        log_failure(request, e);
     }
     return http::error_response(
         ApiError(ErrorKind::internal, "internal error; nothing was changed"));

@@ -14,25 +14,28 @@
 
 namespace livesync {
 
-// 503 with Retry-After: busy or full storage, nothing changed; or, with `outcome_unknown`, an
+// 503 with Retry-After: busy, full or unreachable storage, nothing changed; or, with `outcome_unknown`, an
 // I/O error while committing (CommitUncertain): the change may or may not be stored, which
 // `details.committed: "unknown"` tells the client, so that it reads before it retries.
 http::Response storage_unavailable(bool outcome_unknown = false);
 
 class App {
   public:
-    // Opens the database (migrating it if needed). Throws SqliteError if it cannot. `list_cache`:
+    // Opens the database (migrating it if needed). Throws SqliteError or PgError if it cannot.
+    // `list_cache`:
     // the one the worker's request threads share (by default, one of its own).
     explicit App(const Config& config,
                  std::shared_ptr<api::ListCache> list_cache = std::make_shared<api::ListCache>());
     http::Response handle(const http::Request& request);
     // The change signal of the last handled request, if it committed a change.
     std::optional<ChangeSignal> take_signal();
-    store::Store& store() { return store_; }
+    store::Store& store() { return *store_; }
+    // Who commits the writes of the requests handled from now on.
+    void set_write_scope(store::WriteScope scope) { context_.write_scope = scope; }
 
   private:
     const Config& config_;
-    store::Store store_;
+    std::unique_ptr<store::Store> store_;
     std::shared_ptr<api::ListCache> list_cache_;
     api::Context context_;
     api::ApiRouter router_;

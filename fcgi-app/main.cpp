@@ -14,7 +14,7 @@
 #include "pool/listen_socket.hpp"
 #include "pool/master.hpp"
 #include "pool/worker.hpp"
-#include "store/schema.hpp"
+#include "store/store.hpp"
 
 using namespace livesync;
 
@@ -62,13 +62,10 @@ int main(int argc, char** argv) {
         return pool::run_worker(config, std::atoi(fd));
 
     try {
-        Db db(config.database, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
-        sqlite3_busy_timeout(db.get(), config.busy_timeout_ms);
-        db.exec("PRAGMA journal_mode = WAL");
-        store::migrate(db);
+        store::migrate_database(config);
         pool::ListenSocket socket = pool::open_listen_socket(config.fcgi_socket);
         std::fprintf(
-            stderr, "livesync-fcgi: serving %s on %s\n", config.database.c_str(),
+            stderr, "livesync-fcgi: serving %s on %s\n", database_for_log(config.database).c_str(),
             socket.created_path.empty() ? "the socket from systemd" : socket.created_path.c_str());
         std::vector<std::string> args(argv, argv + argc);
         int rc = pool::run_master(config, socket.fd.get(), executable_path(argv[0]), args);

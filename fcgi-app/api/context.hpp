@@ -51,6 +51,9 @@ struct Context {
     const Config& config;
     store::Store& store;
     ListCache& list_cache;
+    // Who commits this request's write transaction: the request itself, or the batch the group
+    // committer opened around it (see pool/group_commit.hpp).
+    store::WriteScope write_scope = store::WriteScope::alone;
     // Set by announce(); sent by the caller once the request's writes are durable (which, inside
     // a WriteBatch, is only when the whole batch has committed).
     std::optional<ChangeSignal> announced;

@@ -118,7 +118,7 @@ Response create_row(Entity entity, Context& ctx, const Request& request) {
     store::Row row;
     apply_fields(entity, body, row, Mode::create);
 
-    store::WriteTransaction tx(ctx.store);
+    store::WriteTransaction tx(ctx.store, ctx.write_scope);
     require_parent(ctx, entity, row);
     ctx.store.insert(tx, entity, row);
     tx.commit();
@@ -133,7 +133,7 @@ Response update_row(Entity entity, Context& ctx, const Request& request, const P
     require_json_mutation(ctx, request);
     json body = parse_object(request.body);
 
-    store::WriteTransaction tx(ctx.store);
+    store::WriteTransaction tx(ctx.store, ctx.write_scope);
     store::Row current = require_row(ctx, entity, id);
     check_if_match(entity, request, current);
     store::Row row = current;
@@ -150,7 +150,7 @@ Response delete_row(Entity entity, Context& ctx, const Request& request, const P
     std::int64_t id = path_id(params, 0);
     http::require_same_origin(request, ctx.config.origins);
 
-    store::WriteTransaction tx(ctx.store);
+    store::WriteTransaction tx(ctx.store, ctx.write_scope);
     store::Row current = require_row(ctx, entity, id);
     check_if_match(entity, request, current);
     store::DeleteResult result = ctx.store.remove(tx, entity, id);

@@ -2,7 +2,8 @@
 
 #include <cstdio>
 
-#include "sqlite.hpp"
+#include <stdexcept>
+
 #include "store/store.hpp"
 
 namespace livesync::pool {
@@ -49,14 +50,17 @@ void GroupCommitter::run(const std::vector<Job*>& batch) {
 void GroupCommitter::run_together(const std::vector<Job*>& batch) {
     try {
         store::WriteBatch writes(app_.store());
+        app_.set_write_scope(store::WriteScope::in_batch);
         for (Job* job : batch) {
             job->response = app_.handle(*job->request);
             job->signal = app_.take_signal();
             if (!writes.intact())
-                throw SqliteError(SQLITE_ABORT, "the batch was rolled back by SQLite");
+                throw std::runtime_error("the database rolled the batch back by itself");
         }
+        app_.set_write_scope(store::WriteScope::alone);
         writes.commit();
-    } catch (const SqliteError& e) {
+    } catch (const std::exception& e) {
+        app_.set_write_scope(store::WriteScope::alone);
         // Nothing of the batch was acknowledged: every request in it is told so and may be
         // retried; after an I/O error in the COMMIT itself, once it has read back whether its
         // change is there (CommitUncertain).

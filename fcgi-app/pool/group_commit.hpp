@@ -21,7 +21,7 @@ namespace livesync::pool {
 
 class GroupCommitter {
   public:
-    // Opens the writer connection. Throws SqliteError if it cannot.
+    // Opens the writer connection. Throws SqliteError or PgError if it cannot.
     explicit GroupCommitter(const Config& config);
     // Runs a mutating request in the next batch; returns once that batch has committed (or
     // failed, which answers 503 for every request in it). Safe from any thread.

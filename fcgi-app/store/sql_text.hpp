@@ -3,6 +3,7 @@
 // and each shape is prepared once per connection and reused.
 #pragma once
 
+#include <functional>
 #include <string>
 
 #include "list_query.hpp"
@@ -10,6 +11,10 @@
 #include "sqlite.hpp"
 
 namespace livesync::store {
+
+// The two SQL dialects: texts are built with `?` in bind order; PostgreSQL's are then numbered
+// ($1, $2, …), use strpos for instr and have no INDEXED BY (its planner picks the rev index).
+enum class Dialect { sqlite, postgres };
 
 // "project_id, name, description, status, phases" — the columns a client may write, in bind order.
 std::string editable_columns(const EntitySpec& spec);
@@ -21,15 +26,24 @@ std::string assignments(const std::string& columns);
 
 // One page of a filtered list in id order. Binds: the filter (bind_filter), then `after` if the
 // window has one, then the row limit (-1: none).
-std::string page_sql(const EntitySpec& spec, const ListFilter& filter, const PageWindow& window);
+std::string page_sql(const EntitySpec& spec, const ListFilter& filter, const PageWindow& window,
+                     Dialect dialect = Dialect::sqlite);
 // Rows changed after a revision that match the filter, in id order. Binds: the revision, then the
 // filter. Walks the entity's rev index, so it costs what changed, not the table.
-std::string changed_sql(const EntitySpec& spec, const ListFilter& filter);
+std::string changed_sql(const EntitySpec& spec, const ListFilter& filter,
+                        Dialect dialect = Dialect::sqlite);
 // Ids of rows changed after a revision that do not match the (non-empty) filter. Same binds.
-std::string unmatched_sql(const EntitySpec& spec, const ListFilter& filter);
+std::string unmatched_sql(const EntitySpec& spec, const ListFilter& filter,
+                          Dialect dialect = Dialect::sqlite);
 
-// Binds the filter's values from index `first`, in the order the *_sql texts name them; returns
-// the next free index.
+// Calls `number` or `text` for each of the filter's values, in the order the *_sql texts name
+// them (the name query folded as the SQL folds the name). `bytes`: PostgreSQL takes the value as
+// bytea (the name query).
+void visit_filter(const ListFilter& filter, const std::function<void(std::int64_t)>& number,
+                  const std::function<void(const std::string&, bool bytes)>& text);
+// Binds the filter's values from index `first`; returns the next free index.
 int bind_filter(Stmt& stmt, int first, const ListFilter& filter);
+// "… $1 … $2" for "… ? … ?": PostgreSQL's numbered parameters.
+std::string numbered(const std::string& sql);
 
 }  // namespace livesync::store

@@ -1,28 +1,49 @@
-// The store: one SQLite connection, every statement prepared once at start.
-// Reads run in a ReadTransaction (one consistent snapshot); every write in a WriteTransaction
-// (BEGIN IMMEDIATE, one global revision bump, rolled back unless committed). Inside an open
-// WriteBatch a WriteTransaction is a savepoint instead, so that several requests' writes share
-// one COMMIT and one flush (group commit) while each keeps its own revision and can fail alone.
-// All failures throw SqliteError; the HTTP layer maps transient ones (busy, full disk) to 503.
+// The store interface the API and CSV layers talk to, with two implementations: SQLite
+// (sqlite/sqlite_store.*, the default) and PostgreSQL (postgres/pg_store.*); open_store() picks
+// one from the configuration.
+//
+// Reads run in a ReadTransaction (one consistent snapshot). Every write runs in a
+// WriteTransaction, and its caller says who commits it (WriteScope): the request alone (its own
+// transaction), or a WriteBatch that the group committer opened (a savepoint of the batch, so
+// that several requests share one COMMIT while each keeps its own revision and can fail alone).
+// Each committed write transaction bumps the global revision exactly once.
+//
+// Failures throw the implementation's error (SqliteError, PgError); the HTTP layer (App::handle)
+// maps the transient ones to 503.
 #pragma once
 
 #include <cstdint>
 #include <functional>
-#include <map>
+#include <memory>
 #include <optional>
+#include <stdexcept>
+#include <string>
+#include <utility>
 #include <vector>
 
-#include "checklist_inserter.hpp"
 #include "config.hpp"
 #include "entity.hpp"
 #include "list_query.hpp"
 #include "revisions.hpp"
 #include "rows.hpp"
-#include "sqlite.hpp"
 
 namespace livesync::store {
 
 class Store;
+
+// A field value this store cannot keep (PostgreSQL text holds no NUL character); thrown before
+// anything is written. `field`: the field's name in the API.
+struct UnstorableValue : std::runtime_error {
+    UnstorableValue(std::string field_name, const std::string& what)
+        : std::runtime_error(what), field(std::move(field_name)) {}
+    std::string field;
+};
+
+// Who commits a WriteTransaction.
+enum class WriteScope {
+    alone,     // its own transaction, committed by WriteTransaction::commit()
+    in_batch,  // a savepoint of the store's open WriteBatch, committed with the batch
+};
 
 class ReadTransaction {
   public:
@@ -35,17 +56,17 @@ class ReadTransaction {
     Store& store_;
 };
 
-// Several WriteTransactions committed together. Nothing is durable until commit() returns.
+// Several WriteTransactions (WriteScope::in_batch) committed together. Nothing is durable until
+// commit() returns.
 class WriteBatch {
   public:
-    // Waits up to busy_timeout_ms for the write lock, then throws SqliteError (SQLITE_BUSY).
     explicit WriteBatch(Store& store);
     WriteBatch(const WriteBatch&) = delete;
     WriteBatch& operator=(const WriteBatch&) = delete;
     ~WriteBatch();
 
-    // False once SQLite has rolled the whole transaction back by itself (it may on a full disk
-    // or an I/O error): every write of the batch so far is gone.
+    // False once the database has rolled the whole transaction back by itself (SQLite may on a
+    // full disk, PostgreSQL when the connection is lost): every write of the batch so far is gone.
     bool intact() const;
     void commit();
 
@@ -56,14 +77,14 @@ class WriteBatch {
 
 class WriteTransaction {
   public:
-    // Outside a WriteBatch: waits up to busy_timeout_ms for the write lock, then throws
-    // SqliteError (SQLITE_BUSY).
-    explicit WriteTransaction(Store& store);
+    // WriteScope::in_batch needs an open WriteBatch on `store`. May wait for the write lock and
+    // then throw a transient error (→ 503).
+    WriteTransaction(Store& store, WriteScope scope);
     WriteTransaction(const WriteTransaction&) = delete;
     WriteTransaction& operator=(const WriteTransaction&) = delete;
     ~WriteTransaction();
 
-    // The global revision this transaction commits as; bumped once, on first call.
+    // The global revision this transaction commits as.
     std::int64_t rev();
     // Marks an entity as changed: its revision becomes rev() on commit.
     void touch(Entity entity);
@@ -71,9 +92,9 @@ class WriteTransaction {
 
   private:
     Store& store_;
+    WriteScope scope_;
     std::int64_t rev_ = 0;
     bool touched_[3] = {false, false, false};
-    bool nested_;  // a savepoint inside a WriteBatch
     bool done_ = false;
 };
 
@@ -82,72 +103,62 @@ struct DeleteResult {
     bool cascaded = false;  // children were deleted with the row
 };
 
+// Which entities a committing write transaction changed.
+using Touched = bool[3];
+
 class Store {
   public:
-    explicit Store(const Config& config);
+    virtual ~Store() = default;
 
-    Revisions revisions();
-    std::optional<Row> find(Entity entity, std::int64_t id);
+    // The revision vector as committed (inside a write transaction: before it).
+    virtual Revisions revisions() = 0;
+    virtual std::optional<Row> find(Entity entity, std::int64_t id) = 0;
     // Every row (of one parent, if given), in id order.
     std::vector<Row> list(Entity entity, std::optional<std::int64_t> parent_id);
     // The rows matching `filter` inside `window`, with the `after` of the next page.
-    Page page(Entity entity, const ListFilter& filter, const PageWindow& window);
+    virtual Page page(Entity entity, const ListFilter& filter, const PageWindow& window) = 0;
     // Whether the change log can tell what changed after global revision `since`: not when it
     // is older than the tombstone horizon, nor newer than `now.global` (the database was
     // restored). `now`: the revisions read in the same ReadTransaction.
-    bool change_log_covers(std::int64_t since, const Revisions& now);
+    virtual bool change_log_covers(std::int64_t since, const Revisions& now) = 0;
     // What changed after `since` (which change_log_covers) as `filter` sees it.
-    Changes changes_since(Entity entity, const ListFilter& filter, std::int64_t since);
-    bool exists(Entity entity, std::int64_t id);
+    virtual Changes changes_since(Entity entity, const ListFilter& filter, std::int64_t since) = 0;
+    virtual bool exists(Entity entity, std::int64_t id) = 0;
     // Calls `visit` for every row of `entity` in id order (a subcomponent with its checklist),
-    // one row at a time, so a whole table never sits in memory (CSV export). `visit` must not
-    // use the store. Call inside a ReadTransaction.
-    void for_each(Entity entity, const std::function<void(const Row&)>& visit);
+    // without holding the whole table in memory (CSV export). `visit` must not use the store.
+    // Call inside a ReadTransaction.
+    virtual void for_each(Entity entity, const std::function<void(const Row&)>& visit) = 0;
 
     // Mutations, each inside `tx`. insert() assigns id, timestamps and rev; update() writes every
     // editable field and bumps updated_at and rev; the checklist of a subcomponent is written by
     // both (items without an id are created, stored ids not in the list are removed).
-    void insert(WriteTransaction& tx, Entity entity, Row& row);
-    void update(WriteTransaction& tx, Entity entity, Row& row);
-    DeleteResult remove(WriteTransaction& tx, Entity entity, std::int64_t id);
+    virtual void insert(WriteTransaction& tx, Entity entity, Row& row) = 0;
+    virtual void update(WriteTransaction& tx, Entity entity, Row& row) = 0;
+    virtual DeleteResult remove(WriteTransaction& tx, Entity entity, std::int64_t id) = 0;
 
-  private:
+  protected:
     friend class ReadTransaction;
     friend class WriteBatch;
     friend class WriteTransaction;
 
-    struct EntityStatements {
-        Stmt select_one, select_all, insert, update, remove, exists, has_children;
-    };
-
-    EntityStatements& statements(Entity entity);
-    Row read_row(const EntitySpec& spec, const Stmt& stmt);
-    void read_row_into(const EntitySpec& spec, const Stmt& stmt, Row& row);
-    int bind_editable(const EntitySpec& spec, Stmt& stmt, const Row& row);
-    void read_checklist(Row& row);
-    // Fills the checklists of `rows` (of one solution, if given).
-    void load_checklists(std::vector<Row>& rows, std::optional<std::int64_t> solution_id);
-    // The statement for one SQL text of sql_text's shapes, prepared on first use.
-    Stmt& shaped(const std::string& sql);
-    // Forgets tombstones older than the horizon; called by a commit now and then.
-    void prune_tombstones(std::int64_t rev);
-    // A new row has no stored items, so only update() looks for items the list dropped.
-    void remove_dropped_items(const Row& row);
-    void write_checklist(Row& row);
-
-    Db db_;
-    std::map<Entity, EntityStatements> entities_;
-    Stmt begin_read_, begin_write_, commit_;
-    Stmt savepoint_, release_;
-    Stmt bump_global_, set_entity_rev_;
-    Stmt checklist_of_, checklist_all_, checklist_by_solution_;
-    Stmt checklist_update_, checklist_delete_;
-    ChecklistInserter checklist_inserter_;
-    Stmt project_has_subcomponents_;
-    Stmt tombstones_since_, read_horizon_, prune_tombstones_, raise_horizon_;
-    std::map<std::string, Stmt> shaped_;
-    std::int64_t horizon_revs_;
-    RevisionReader revision_reader_;
+    virtual void begin_read() = 0;
+    virtual void end_read() noexcept = 0;
+    virtual void begin_batch() = 0;
+    virtual bool batch_intact() const = 0;
+    virtual void commit_batch() = 0;
+    virtual void rollback_batch() noexcept = 0;
+    virtual void begin_write(WriteScope scope) = 0;
+    // The transaction's global revision, bumped once per write transaction (called once).
+    virtual std::int64_t write_revision() = 0;
+    // Stamps the touched entities with `rev` and commits (or releases the savepoint).
+    virtual void commit_write(WriteScope scope, std::int64_t rev, const Touched& touched) = 0;
+    virtual void rollback_write(WriteScope scope) noexcept = 0;
 };
+
+// Opens the store `config.database` names (see is_postgres_uri), migrating its schema if needed.
+std::unique_ptr<Store> open_store(const Config& config);
+// Migrates the database's schema without keeping a connection (the pool's master, before it
+// forks its workers).
+void migrate_database(const Config& config);
 
 }  // namespace livesync::store

@@ -11,6 +11,7 @@
 
 #include "csv/exporter.hpp"
 #include "csv/importer.hpp"
+#include "store/sqlite/sqlite_store.hpp"
 
 using namespace livesync;
 
@@ -40,7 +41,7 @@ struct Database {
         c.synchronous = "OFF";
         return c;
     }();
-    store::Store store{config};
+    store::SqliteStore store{config};
     std::string before[3];
 
     Database() {
@@ -53,7 +54,7 @@ struct Database {
     }
 
     void seed(Entity e, std::string_view text) {
-        store::WriteTransaction tx(store);
+        store::WriteTransaction tx(store, store::WriteScope::alone);
         require(csv::import_csv(store, tx, e, text).ok(), "seed file imports");
         tx.commit();
     }
@@ -75,7 +76,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     limits.max_rows = 500;
     limits.max_cell_bytes = 4096;
     {
-        store::WriteTransaction tx(db.store);
+        store::WriteTransaction tx(db.store, store::WriteScope::alone);
         csv::ImportResult r = csv::import_csv(db.store, tx, entity, text, limits);
         require(r.error_count >= static_cast<std::int64_t>(r.errors.size()), "error count");
         if (r.ok()) {

@@ -152,7 +152,16 @@ def sanitizer_reports(stack, name="fcgi"):
 
 
 def sqlite_rows(db_path, sql, params=()):
-    """Runs a read-only query on the stack's database file directly (outside the API)."""
+    """Runs a read-only query on the stack's database directly (outside the API): its SQLite file,
+    or its PostgreSQL URI (integer parameters and results only there)."""
+    if db_path.startswith("postgres"):
+        import subprocess
+        for p in params:
+            sql = sql.replace("?", str(int(p)), 1)
+        out = subprocess.run(["psql", "-X", "-At", "-d", db_path, "-c", sql], check=True,
+                             capture_output=True, text=True).stdout
+        return [tuple(int(v) if v.lstrip("-").isdigit() else v for v in line.split("|"))
+                for line in out.splitlines()]
     import sqlite3
     conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=10)
     try:

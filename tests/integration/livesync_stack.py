@@ -24,6 +24,7 @@ import tempfile
 import threading
 import time
 
+from pg_cluster import PgCluster
 from sseclient import EventStream
 from wsclient import WebSocket, read_http_head
 
@@ -33,6 +34,16 @@ BUILD_DIR = os.environ.get("LIVESYNC_BUILD_DIR", os.path.join(SOURCE_DIR, "build
 NGINX = os.environ.get("LIVESYNC_NGINX", "/usr/sbin/nginx")
 _live_stacks = set()
 ENTITIES = ("projects", "solutions", "subcomponents")
+# "postgres": every Stack runs on a throwaway PostgreSQL cluster of its own instead of a SQLite
+# file (ctest registers the suite a second time so, as integration.pg.<module>).
+STORE = os.environ.get("LIVESYNC_TEST_STORE", "sqlite")
+
+
+def skip_unless_sqlite(reason):
+    """unittest decorator for tests of SQLite itself (its file, WAL, locks): skipped on PostgreSQL
+    with `reason`."""
+    import unittest
+    return unittest.skipIf(STORE == "postgres", "SQLite only: " + reason)
 
 
 def free_port():
@@ -108,6 +119,7 @@ class Stack:
         self.port = free_port()
         self.origin = f"https://localhost:{self.port}"
         self.db_path = self.extra_config.get("database", os.path.join(self.dir, "livesync.db"))
+        self.pg = None  # the PgCluster when STORE is postgres
         self.fcgi_socket = os.path.join(self.dir, "fcgi.sock")
         self.signal_socket = os.path.join(self.dir, "signal.sock")
         self.wsd_socket = os.path.join(self.dir, "wsd.sock")
@@ -118,6 +130,10 @@ class Stack:
         try:
             self._make_cert()
             self._add_users()
+            if STORE == "postgres":
+                self.pg = PgCluster()
+                self.pg.start()
+                self.db_path = self.pg.uri
             self._write_config()
             self._render_nginx()
             if self.start_pool:
@@ -133,6 +149,8 @@ class Stack:
     def stop(self):
         for name in list(self.procs):
             self.kill(name, signal.SIGKILL)
+        if getattr(self, "pg", None):
+            self.pg.stop()
         _live_stacks.discard(self)
         if getattr(self, "dir", None) and not os.environ.get("LIVESYNC_KEEP_TMP"):
             shutil.rmtree(self.dir, ignore_errors=True)

@@ -10,6 +10,7 @@ import threading
 import unittest
 
 from api_client import ApiCase, sqlite_rows, worker_pids
+from livesync_stack import skip_unless_sqlite
 from csv_client import CsvCase, csv_text
 
 
@@ -147,6 +148,7 @@ class Horizon(ApiCase):
         self.assertEqual(len(body["items"]), 3)
 
 
+@skip_unless_sqlite("restores a backup by copying the database file")
 class Restore(ApiCase):
     def test_a_restored_backup_answers_reset_to_a_page_ahead_of_it(self):
         self.project()

@@ -71,6 +71,46 @@ CREATE TABLE checklist_items (
 );
 CREATE INDEX checklist_items_by_subcomponent ON checklist_items (subcomponent_id, position);
 )sql",
+    // 2: large lists, as SQLite's version 2: indexes for keyset pages under a filter and for
+    // changes since a revision, and the change log of deleted rows (tombstones) written by row
+    // triggers in the deleting transaction itself, so that cascade deletes are logged too. The
+    // trigger stamps the global revision the transaction bumped as its first statement.
+    R"sql(
+CREATE INDEX projects_by_rev ON projects (rev);
+CREATE INDEX projects_by_status ON projects (status);
+CREATE INDEX projects_by_owner ON projects (owner);
+CREATE INDEX solutions_by_rev ON solutions (rev);
+CREATE INDEX solutions_by_status ON solutions (status);
+CREATE INDEX subcomponents_by_rev ON subcomponents (rev);
+CREATE INDEX subcomponents_by_status ON subcomponents (status);
+CREATE INDEX subcomponents_by_owner ON subcomponents (owner);
+
+CREATE TABLE tombstones (
+    rev    bigint NOT NULL,
+    entity text COLLATE "C" NOT NULL,
+    id     bigint NOT NULL,
+    PRIMARY KEY (rev, entity, id)
+);
+
+CREATE TABLE tombstone_horizon (
+    rev bigint NOT NULL
+);
+INSERT INTO tombstone_horizon (rev) SELECT rev FROM revisions WHERE name = 'global';
+
+CREATE FUNCTION log_tombstone() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO tombstones (rev, entity, id)
+        SELECT rev, TG_ARGV[0], OLD.id FROM revisions WHERE name = 'global';
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER projects_tombstone AFTER DELETE ON projects
+    FOR EACH ROW EXECUTE FUNCTION log_tombstone('projects');
+CREATE TRIGGER solutions_tombstone AFTER DELETE ON solutions
+    FOR EACH ROW EXECUTE FUNCTION log_tombstone('solutions');
+CREATE TRIGGER subcomponents_tombstone AFTER DELETE ON subcomponents
+    FOR EACH ROW EXECUTE FUNCTION log_tombstone('subcomponents');
+)sql",
 };
 
 // Any number: it only has to be the same in every livesync ("livesync" in ASCII).

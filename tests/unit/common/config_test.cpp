@@ -75,3 +75,17 @@ TEST_CASE("the tombstone horizon is a positive number of revisions") {
                       Catch::Contains("tombstone_horizon_revs"));
     CHECK_THROWS(set_config_value(c, "tombstone_horizon_revs", "lots"));
 }
+
+TEST_CASE("database: a postgresql:// or postgres:// URI selects PostgreSQL, anything else SQLite") {
+    CHECK(is_postgres_uri("postgresql://db1/livesync"));
+    CHECK(is_postgres_uri("postgres://u:p@db1:5433/livesync?sslmode=verify-full"));
+    CHECK_FALSE(is_postgres_uri("/var/lib/livesync/livesync.db"));
+    CHECK_FALSE(is_postgres_uri("postgresql.db"));
+    CHECK_FALSE(is_postgres_uri("./postgres://x"));
+    CHECK_FALSE(is_postgres_uri("host=db1 dbname=livesync"));  // a keyword string is a file name
+    // Logs never show the user and password.
+    CHECK(database_for_log("postgresql://u:secret@db1/livesync?sslmode=require") ==
+          "postgresql://db1/livesync?sslmode=require");
+    CHECK(database_for_log("postgres://db1/livesync") == "postgres://db1/livesync");
+    CHECK(database_for_log("/srv/a@b.db") == "/srv/a@b.db");
+}

@@ -1,4 +1,5 @@
 #include "csv/exporter.hpp"
+#include "store/sqlite/sqlite_store.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -23,7 +24,7 @@ Config config_in(const TempDir& dir) {
 }
 
 void import(store::Store& store, Entity e, const std::string& text) {
-    store::WriteTransaction tx(store);
+    store::WriteTransaction tx(store, store::WriteScope::alone);
     ImportResult r = import_csv(store, tx, e, text);
     REQUIRE(r.ok());
     tx.commit();
@@ -55,7 +56,7 @@ http::Request get(const std::string& path) {
 
 TEST_CASE("export: a big table is written in pieces of about 64 KiB that add up to the file") {
     TempDir dir;
-    store::Store store(config_in(dir));
+    store::SqliteStore store(config_in(dir));
     import(store, Entity::projects, projects_file(5000));
     store::ReadTransaction tx(store);
     std::vector<std::string> pieces;
@@ -79,7 +80,7 @@ TEST_CASE("export: the body is streamed from the snapshot its ETag names") {
     TempDir dir;
     Config config = config_in(dir);
     App app(config);
-    store::Store other(config);  // another worker, committing while the export is sent
+    store::SqliteStore other(config);  // another worker, committing while the export is sent
     import(other, Entity::projects, "name\nA\nB\n");
     std::int64_t rev = other.revisions().projects;
 

@@ -1,4 +1,5 @@
 #include "csv/importer.hpp"
+#include "store/sqlite/sqlite_store.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -23,11 +24,11 @@ struct Fixture {
         c.synchronous = "OFF";
         return c;
     }();
-    store::Store store{config};
+    store::SqliteStore store{config};
 
     // Imports in one transaction, committed only when the import is clean, like the handler.
     ImportResult import(Entity e, std::string_view text, const ImportLimits& limits = {}) {
-        store::WriteTransaction tx(store);
+        store::WriteTransaction tx(store, store::WriteScope::alone);
         ImportResult r = import_csv(store, tx, e, text, limits);
         if (r.ok() && r.wrote()) tx.commit();
         return r;

@@ -10,7 +10,7 @@
 #include <thread>
 
 #include "fd.hpp"
-#include "store/store.hpp"
+#include "store/sqlite/sqlite_store.hpp"
 #include "temp_dir.hpp"
 
 using namespace livesync;
@@ -73,7 +73,7 @@ TEST_CASE("concurrent mutations through the group committer each get their own r
     CHECK(*all.begin() == 1);
     CHECK(*all.rbegin() == kTotal);
 
-    store::Store reader(config);
+    store::SqliteStore reader(config);
     CHECK(reader.revisions().global == kTotal);
     CHECK(reader.list(Entity::projects, std::nullopt).size() == kTotal);
 }
@@ -85,7 +85,7 @@ TEST_CASE("the group committer signals each committed request once, after it com
     config.signal_socket = dir.file("signal.sock");
     Fd rx = signal_receiver(config.signal_socket);
     pool::GroupCommitter writer(config);
-    store::Store reader(config);
+    store::SqliteStore reader(config);
     char buf[kMaxSignalBytes];
     for (int i = 0; i < 20; ++i) {
         bool valid = i % 3 != 0;

@@ -6,7 +6,7 @@
 
 #include <catch2/catch.hpp>
 
-#include "store/store.hpp"
+#include "store/sqlite/sqlite_store.hpp"
 #include "temp_dir.hpp"
 
 using namespace livesync;
@@ -53,7 +53,7 @@ TEST_CASE("pages seek an index in id order: no table sort, whichever filter lead
     TempDir dir;
     Config c;
     c.database = dir.file("t.db");
-    Store store(c);  // creates the schema
+    SqliteStore store(c);  // creates the schema
     Db db(c.database, SQLITE_OPEN_READONLY);
 
     PageWindow asc{5, false, 50}, desc{5, true, 50};
@@ -86,7 +86,7 @@ TEST_CASE("changes since a revision walk the rev index, whatever the filter") {
     TempDir dir;
     Config c;
     c.database = dir.file("t.db");
-    Store store(c);
+    SqliteStore store(c);
     Db db(c.database, SQLITE_OPEN_READONLY);
     ListFilter f;
     f.status = "done";

@@ -5,8 +5,8 @@
 
 #include <catch2/catch.hpp>
 
-#include "store/schema.hpp"
-#include "store/store.hpp"
+#include "store/sqlite/schema.hpp"
+#include "store/sqlite/sqlite_store.hpp"
 #include "temp_dir.hpp"
 
 using namespace livesync;
@@ -34,14 +34,14 @@ Row make(const std::string& name, std::int64_t parent = 0, const std::string& st
 }
 
 std::int64_t create(Store& store, Entity e, Row row) {
-    WriteTransaction tx(store);
+    WriteTransaction tx(store, WriteScope::alone);
     store.insert(tx, e, row);
     tx.commit();
     return row.id;
 }
 
 void update(Store& store, Entity e, std::int64_t id, const std::function<void(Row&)>& change) {
-    WriteTransaction tx(store);
+    WriteTransaction tx(store, WriteScope::alone);
     Row row = *store.find(e, id);
     change(row);
     store.update(tx, e, row);
@@ -49,7 +49,7 @@ void update(Store& store, Entity e, std::int64_t id, const std::function<void(Ro
 }
 
 void remove(Store& store, Entity e, std::int64_t id) {
-    WriteTransaction tx(store);
+    WriteTransaction tx(store, WriteScope::alone);
     REQUIRE(store.remove(tx, e, id).found);
     tx.commit();
 }
@@ -76,7 +76,7 @@ Changes since(Store& store, Entity e, std::int64_t rev, const ListFilter& f = {}
 
 TEST_CASE("keyset pages walk every row once in either order, and next is null on the last") {
     TempDir dir;
-    Store store(config_in(dir));
+    SqliteStore store(config_in(dir));
     std::vector<std::int64_t> all;
     for (int i = 0; i < 7; ++i) all.push_back(create(store, Entity::projects, make("p")));
     for (bool descending : {false, true}) {
@@ -106,7 +106,7 @@ TEST_CASE("keyset pages walk every row once in either order, and next is null on
 
 TEST_CASE("filters combine with each other and with the parent") {
     TempDir dir;
-    Store store(config_in(dir));
+    SqliteStore store(config_in(dir));
     std::int64_t p1 = create(store, Entity::projects, make("p1"));
     std::int64_t p2 = create(store, Entity::projects, make("p2"));
     std::int64_t s1 = create(store, Entity::solutions, make("s1", p1));
@@ -133,7 +133,7 @@ TEST_CASE("filters combine with each other and with the parent") {
 
 TEST_CASE("name search treats % _ and backslash as plain characters, and folds ASCII case only") {
     TempDir dir;
-    Store store(config_in(dir));
+    SqliteStore store(config_in(dir));
     std::int64_t pct = create(store, Entity::projects, make("50% off"));
     std::int64_t under = create(store, Entity::projects, make("snake_case"));
     std::int64_t slash = create(store, Entity::projects, make("back\\slash"));
@@ -156,7 +156,7 @@ TEST_CASE("name search treats % _ and backslash as plain characters, and folds A
 
 TEST_CASE("changes since a revision: created, updated, deleted, and moved out of the filter") {
     TempDir dir;
-    Store store(config_in(dir));
+    SqliteStore store(config_in(dir));
     std::int64_t keep = create(store, Entity::projects, make("keep", 0, "active"));
     std::int64_t edit = create(store, Entity::projects, make("edit", 0, "active"));
     std::int64_t gone = create(store, Entity::projects, make("gone", 0, "active"));
@@ -184,7 +184,7 @@ TEST_CASE("changes since a revision: created, updated, deleted, and moved out of
 
 TEST_CASE("a cascade delete logs every child it removed, in the children's own entities") {
     TempDir dir;
-    Store store(config_in(dir));
+    SqliteStore store(config_in(dir));
     std::int64_t p = create(store, Entity::projects, make("p"));
     std::int64_t s1 = create(store, Entity::solutions, make("s1", p));
     std::int64_t s2 = create(store, Entity::solutions, make("s2", p));
@@ -199,7 +199,7 @@ TEST_CASE("a cascade delete logs every child it removed, in the children's own e
 
 TEST_CASE("since outside the change log (older than the horizon, or a restore) is not covered") {
     TempDir dir;
-    Store store(config_in(dir, 3));
+    SqliteStore store(config_in(dir, 3));
     std::int64_t p = create(store, Entity::projects, make("p"));
     for (int i = 0; i < 5; ++i) create(store, Entity::projects, make("x"));
     Revisions now = store.revisions();
@@ -214,7 +214,7 @@ TEST_CASE("since outside the change log (older than the horizon, or a restore) i
 
 TEST_CASE("tombstones older than the horizon are pruned by a later commit, and stay a reset") {
     TempDir dir;
-    Store store(config_in(dir, 10));
+    SqliteStore store(config_in(dir, 10));
     std::int64_t doomed = create(store, Entity::projects, make("doomed"));
     remove(store, Entity::projects, doomed);  // tombstone at revision 2
     while (store.revisions().global < 256) create(store, Entity::projects, make("filler"));
@@ -227,7 +227,7 @@ TEST_CASE("tombstones older than the horizon are pruned by a later commit, and s
     REQUIRE(horizon.step());
     CHECK(horizon.int64(0) == 246);
     // A larger horizon configured later cannot bring the pruned tombstones back.
-    Store wider(config_in(dir, 100000));
+    SqliteStore wider(config_in(dir, 100000));
     ReadTransaction tx(wider);
     CHECK_FALSE(wider.change_log_covers(245, wider.revisions()));
     CHECK(wider.change_log_covers(246, wider.revisions()));
@@ -245,7 +245,7 @@ TEST_CASE("a database of the previous schema is upgraded in place, its data kept
             "('old', '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z', 5);");
         p = sqlite3_last_insert_rowid(db.get());
     }
-    Store store(config_in(dir));
+    SqliteStore store(config_in(dir));
     CHECK(store.revisions() == Revisions{5, 5, 0, 0});
     REQUIRE(store.find(Entity::projects, p));
     CHECK(store.find(Entity::projects, p)->name == "old");

@@ -1,8 +1,8 @@
-#include "store/store.hpp"
+#include "store/sqlite/sqlite_store.hpp"
 
 #include <catch2/catch.hpp>
 
-#include "store/schema.hpp"
+#include "store/sqlite/schema.hpp"
 #include "temp_dir.hpp"
 
 using namespace livesync;
@@ -24,8 +24,8 @@ Row named(const std::string& name, std::int64_t parent = 0) {
     return r;
 }
 
-std::int64_t create(Store& store, Entity e, Row row) {
-    WriteTransaction tx(store);
+std::int64_t create(Store& store, Entity e, Row row, WriteScope scope = WriteScope::alone) {
+    WriteTransaction tx(store, scope);
     store.insert(tx, e, row);
     tx.commit();
     return row.id;
@@ -35,7 +35,7 @@ std::int64_t create(Store& store, Entity e, Row row) {
 
 TEST_CASE("a new database is migrated to the current schema with zero revisions") {
     TempDir dir;
-    Store store(config_in(dir));
+    SqliteStore store(config_in(dir));
     CHECK(store.revisions() == Revisions{});
     Db db(dir.file("t.db"), SQLITE_OPEN_READONLY);
     Stmt v(db, "PRAGMA user_version");
@@ -45,11 +45,11 @@ TEST_CASE("a new database is migrated to the current schema with zero revisions"
 
 TEST_CASE("each committed transaction bumps the global revision once and stamps touched entities") {
     TempDir dir;
-    Store store(config_in(dir));
+    SqliteStore store(config_in(dir));
     std::int64_t p = create(store, Entity::projects, named("p"));
     CHECK(store.revisions() == Revisions{1, 1, 0, 0});
     {
-        WriteTransaction tx(store);
+        WriteTransaction tx(store, WriteScope::alone);
         Row a = named("a", p), b = named("b", p);
         store.insert(tx, Entity::solutions, a);
         store.insert(tx, Entity::solutions, b);
@@ -62,9 +62,9 @@ TEST_CASE("each committed transaction bumps the global revision once and stamps 
 
 TEST_CASE("a transaction that is not committed leaves no trace") {
     TempDir dir;
-    Store store(config_in(dir));
+    SqliteStore store(config_in(dir));
     {
-        WriteTransaction tx(store);
+        WriteTransaction tx(store, WriteScope::alone);
         Row r = named("lost");
         store.insert(tx, Entity::projects, r);
     }
@@ -74,14 +74,14 @@ TEST_CASE("a transaction that is not committed leaves no trace") {
 
 TEST_CASE("deleting a project cascades to its solutions, subcomponents and checklist items") {
     TempDir dir;
-    Store store(config_in(dir));
+    SqliteStore store(config_in(dir));
     std::int64_t p = create(store, Entity::projects, named("p"));
     std::int64_t s = create(store, Entity::solutions, named("s", p));
     Row sub = named("c", s);
     sub.checklist = {{0, "one", false}, {0, "two", true}};
     create(store, Entity::subcomponents, sub);
 
-    WriteTransaction tx(store);
+    WriteTransaction tx(store, WriteScope::alone);
     DeleteResult result = store.remove(tx, Entity::projects, p);
     tx.commit();
     CHECK(result.found);
@@ -96,7 +96,7 @@ TEST_CASE("deleting a project cascades to its solutions, subcomponents and check
 
 TEST_CASE("a checklist rewrite keeps listed ids, adds new items and drops omitted ones") {
     TempDir dir;
-    Store store(config_in(dir));
+    SqliteStore store(config_in(dir));
     std::int64_t p = create(store, Entity::projects, named("p"));
     std::int64_t s = create(store, Entity::solutions, named("s", p));
     Row sub = named("c", s);
@@ -107,7 +107,7 @@ TEST_CASE("a checklist rewrite keeps listed ids, adds new items and drops omitte
     std::int64_t two = row.checklist[1].id;
     row.checklist = {{two, "two!", true}, {0, "four", false}};
     {
-        WriteTransaction tx(store);
+        WriteTransaction tx(store, WriteScope::alone);
         store.update(tx, Entity::subcomponents, row);
         tx.commit();
     }
@@ -121,14 +121,14 @@ TEST_CASE("a checklist rewrite keeps listed ids, adds new items and drops omitte
 
 TEST_CASE("items inserted several per statement get the ids they are stored with, in order") {
     TempDir dir;
-    Store store(config_in(dir));
+    SqliteStore store(config_in(dir));
     std::int64_t p = create(store, Entity::projects, named("p"));
     std::int64_t s = create(store, Entity::solutions, named("s", p));
     // 19 items: more than one multi-row INSERT, the last one partly filled.
     Row sub = named("c", s);
     for (int i = 0; i < 19; ++i)
         sub.checklist.push_back({0, "item " + std::to_string(i), i % 3 == 0});
-    WriteTransaction tx(store);
+    WriteTransaction tx(store, WriteScope::alone);
     store.insert(tx, Entity::subcomponents, sub);
     // New items between kept ones, on update.
     Row row = sub;
@@ -147,10 +147,10 @@ TEST_CASE("items inserted several per statement get the ids they are stored with
 
 TEST_CASE("ids are never reused after a delete") {
     TempDir dir;
-    Store store(config_in(dir));
+    SqliteStore store(config_in(dir));
     std::int64_t first = create(store, Entity::projects, named("a"));
     {
-        WriteTransaction tx(store);
+        WriteTransaction tx(store, WriteScope::alone);
         store.remove(tx, Entity::projects, first);
         tx.commit();
     }
@@ -159,7 +159,7 @@ TEST_CASE("ids are never reused after a delete") {
 
 TEST_CASE("strings with SQL metacharacters and NULs are stored verbatim") {
     TempDir dir;
-    Store store(config_in(dir));
+    SqliteStore store(config_in(dir));
     Row r = named("'; DROP TABLE projects; --");
     r.description = std::string("a\0b\"c", 5);
     std::int64_t id = create(store, Entity::projects, r);
@@ -170,11 +170,11 @@ TEST_CASE("strings with SQL metacharacters and NULs are stored verbatim") {
 
 TEST_CASE("a write waits busy_timeout for a lock held elsewhere, then fails as transient") {
     TempDir dir;
-    Store store(config_in(dir));
+    SqliteStore store(config_in(dir));
     Db other(dir.file("t.db"), SQLITE_OPEN_READWRITE);
     other.exec("BEGIN IMMEDIATE");
     try {
-        WriteTransaction tx(store);
+        WriteTransaction tx(store, WriteScope::alone);
         FAIL("expected SQLITE_BUSY");
     } catch (const SqliteError& e) {
         CHECK(e.is_transient());
@@ -185,17 +185,17 @@ TEST_CASE("a write waits busy_timeout for a lock held elsewhere, then fails as t
 
 TEST_CASE("inside a WriteBatch each WriteTransaction has its own revision and rollback") {
     TempDir dir;
-    Store writer(config_in(dir)), reader(config_in(dir));
+    SqliteStore writer(config_in(dir)), reader(config_in(dir));
     std::int64_t a = 0, b = 0;
     {
         WriteBatch batch(writer);
-        a = create(writer, Entity::projects, named("a"));
+        a = create(writer, Entity::projects, named("a"), WriteScope::in_batch);
         {
-            WriteTransaction dropped(writer);
+            WriteTransaction dropped(writer, WriteScope::in_batch);
             Row r = named("dropped");
             writer.insert(dropped, Entity::projects, r);
         }
-        b = create(writer, Entity::projects, named("b"));
+        b = create(writer, Entity::projects, named("b"), WriteScope::in_batch);
         CHECK(batch.intact());
         // Not durable, so not visible, before the batch commits.
         CHECK(reader.revisions() == Revisions{});
@@ -209,10 +209,10 @@ TEST_CASE("inside a WriteBatch each WriteTransaction has its own revision and ro
 
 TEST_CASE("a WriteBatch that is not committed leaves nothing behind") {
     TempDir dir;
-    Store store(config_in(dir));
+    SqliteStore store(config_in(dir));
     {
         WriteBatch batch(store);
-        create(store, Entity::projects, named("a"));
+        create(store, Entity::projects, named("a"), WriteScope::in_batch);
     }
     CHECK(store.revisions() == Revisions{});
     CHECK(store.list(Entity::projects, std::nullopt).empty());

@@ -9,8 +9,8 @@
 #include <optional>
 #include <vector>
 
-#include "rows.hpp"
 #include "sqlite.hpp"
+#include "store/rows.hpp"
 
 namespace livesync::store {
 
