@@ -44,9 +44,12 @@ ListCache::Body ListCache::get(const Key& key, std::int64_t rev,
     }
 }
 
-void Context::announce(Entity entity, std::int64_t rev, const http::Request& request) {
-    announced =
-        ChangeSignal{entity, rev, sanitize_client_id(request.header("x-client-id").value_or(""))};
+void Context::commit(store::WriteTransaction& tx, Entity entity, std::int64_t rev,
+                     const http::Request& request) {
+    ChangeSignal signal{entity, rev,
+                        sanitize_client_id(request.header("x-client-id").value_or(""))};
+    tx.commit(signal);
+    announced = std::move(signal);
 }
 
 }  // namespace livesync::api

@@ -54,12 +54,14 @@ struct Context {
     // Who commits this request's write transaction: the request itself, or the batch the group
     // committer opened around it (see pool/group_commit.hpp).
     store::WriteScope write_scope = store::WriteScope::alone;
-    // Set by announce(); sent by the caller once the request's writes are durable (which, inside
-    // a WriteBatch, is only when the whole batch has committed).
+    // Set by commit(); on SQLite the caller sends it as a datagram once the request's writes are
+    // durable (which, inside a WriteBatch, is only when the whole batch has committed).
     std::optional<ChangeSignal> announced;
 
-    // Records the one change signal of a request. Call only after its commit() returned.
-    void announce(Entity entity, std::int64_t rev, const http::Request& request);
+    // Commits `tx` with the request's one change signal (entity, the global revision it
+    // committed as, the client id for `origin`) and records that signal.
+    void commit(store::WriteTransaction& tx, Entity entity, std::int64_t rev,
+                const http::Request& request);
 };
 
 }  // namespace livesync::api

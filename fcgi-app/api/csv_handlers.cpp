@@ -52,8 +52,7 @@ Response import_rows(Context& ctx, const Request& request, const PathParams& par
     if (!result.ok()) throw_import_errors(result);  // rolled back by tx's destructor
     if (!result.wrote()) return import_result(result, ctx.store.revisions().global);
     std::int64_t rev = tx.rev();
-    tx.commit();
-    ctx.announce(entity, rev, request);
+    ctx.commit(tx, entity, rev, request);
     return import_result(result, rev);
 }
 

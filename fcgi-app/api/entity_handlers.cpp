@@ -121,8 +121,7 @@ Response create_row(Entity entity, Context& ctx, const Request& request) {
     store::WriteTransaction tx(ctx.store, ctx.write_scope);
     require_parent(ctx, entity, row);
     ctx.store.insert(tx, entity, row);
-    tx.commit();
-    ctx.announce(entity, row.rev, request);
+    ctx.commit(tx, entity, row.rev, request);
     Response r = row_response(201, entity, row);
     r.header("Location", "/api/" + std::string(entity_name(entity)) + "/" + std::to_string(row.id));
     return r;
@@ -141,8 +140,7 @@ Response update_row(Entity entity, Context& ctx, const Request& request, const P
     if (row.same_content(current)) return row_response(200, entity, current);
     if (row.parent_id != current.parent_id) require_parent(ctx, entity, row);
     ctx.store.update(tx, entity, row);
-    tx.commit();
-    ctx.announce(entity, row.rev, request);
+    ctx.commit(tx, entity, row.rev, request);
     return row_response(200, entity, row);
 }
 
@@ -155,8 +153,7 @@ Response delete_row(Entity entity, Context& ctx, const Request& request, const P
     check_if_match(entity, request, current);
     store::DeleteResult result = ctx.store.remove(tx, entity, id);
     std::int64_t rev = tx.rev();
-    tx.commit();
-    ctx.announce(result.cascaded ? Entity::all : entity, rev, request);
+    ctx.commit(tx, result.cascaded ? Entity::all : entity, rev, request);
     return Response::empty(204);
 }
 

@@ -23,8 +23,7 @@ Response change_row(Entity entity, Context& ctx, const Request& request, std::in
     change(row);
     if (row.same_content(current)) return row_response(200, entity, current);
     ctx.store.update(tx, entity, row);
-    tx.commit();
-    ctx.announce(entity, row.rev, request);
+    ctx.commit(tx, entity, row.rev, request);
     return row_response(200, entity, row);
 }
 

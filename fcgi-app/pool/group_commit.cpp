@@ -9,7 +9,9 @@
 namespace livesync::pool {
 
 GroupCommitter::GroupCommitter(const Config& config)
-    : app_(config), signals_(config.signal_socket) {}
+    : app_(config),
+      signals_(config.signal_socket),
+      send_datagrams_(!is_postgres_uri(config.database)) {}
 
 http::Response GroupCommitter::handle(const http::Request& request) {
     Job job{&request, {}, {}};
@@ -43,6 +45,7 @@ void GroupCommitter::run(const std::vector<Job*>& batch) {
     } else {
         run_together(batch);
     }
+    if (!send_datagrams_) return;
     for (Job* job : batch)
         if (job->signal) signals_.send(*job->signal);
 }

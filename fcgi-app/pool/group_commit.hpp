@@ -41,6 +41,9 @@ class GroupCommitter {
 
     App app_;
     SignalSender signals_;
+    // SQLite: a datagram after the commit. PostgreSQL: the store's NOTIFY, sent inside the
+    // transaction, is the signal (and the daemon binds no datagram socket).
+    bool send_datagrams_;
     std::mutex mutex_;
     std::condition_variable batch_done_;
     std::vector<Job*> queue_;

@@ -61,9 +61,9 @@ void WriteTransaction::touch(Entity entity) {
     }
 }
 
-void WriteTransaction::commit() {
+void WriteTransaction::commit(const ChangeSignal& signal) {
     std::int64_t r = rev();
-    store_.commit_write(scope_, r, touched_);
+    store_.commit_write(scope_, r, touched_, signal);
     done_ = true;
 }
 

@@ -21,6 +21,7 @@
 #include <utility>
 #include <vector>
 
+#include "change_signal.hpp"
 #include "config.hpp"
 #include "entity.hpp"
 #include "list_query.hpp"
@@ -88,7 +89,10 @@ class WriteTransaction {
     std::int64_t rev();
     // Marks an entity as changed: its revision becomes rev() on commit.
     void touch(Entity entity);
-    void commit();
+    // Commits, with `signal` the one change signal of this transaction: on PostgreSQL it is sent
+    // as a NOTIFY inside the transaction (delivered at commit, never for a rollback); on SQLite
+    // the caller sends it as a datagram once the write is durable.
+    void commit(const ChangeSignal& signal);
 
   private:
     Store& store_;
@@ -151,7 +155,8 @@ class Store {
     // The transaction's global revision, bumped once per write transaction (called once).
     virtual std::int64_t write_revision() = 0;
     // Stamps the touched entities with `rev` and commits (or releases the savepoint).
-    virtual void commit_write(WriteScope scope, std::int64_t rev, const Touched& touched) = 0;
+    virtual void commit_write(WriteScope scope, std::int64_t rev, const Touched& touched,
+                              const ChangeSignal& signal) = 0;
     virtual void rollback_write(WriteScope scope) noexcept = 0;
 };
 

@@ -118,10 +118,11 @@ ChecklistItem item_of(const PgResult& r, int i) {
 }  // namespace
 
 PgStore::PgStore(const Config& config)
-    : uri_(config.database), horizon_revs_(config.tombstone_horizon_revs) {
+    : uri_(config.database), horizon_revs_(config.tombstone_horizon_revs), notify_(config.notify) {
     statements_ = {
         {"bump_global", "UPDATE revisions SET rev = rev + 1 WHERE name = 'global' RETURNING rev"},
         {"set_entity_rev", "UPDATE revisions SET rev = $1 WHERE name = $2"},
+        {"notify", "SELECT pg_notify($1, $2)"},
         {"revisions", "SELECT name, rev FROM revisions"},
         {"checklists",
          "SELECT subcomponent_id, id, label, done FROM checklist_items "
@@ -275,10 +276,15 @@ std::int64_t PgStore::write_revision() {
     return write_rev_;
 }
 
-void PgStore::commit_write(WriteScope scope, std::int64_t rev, const Touched& touched) {
+void PgStore::commit_write(WriteScope scope, std::int64_t rev, const Touched& touched,
+                           const ChangeSignal& signal) {
     for (Entity e : kTableEntities)
         if (touched[entity_index(e)])
             run("set_entity_rev", PgParams().add(rev).add(entity_name(e)));
+    // Inside the transaction (or the request's savepoint): PostgreSQL delivers it at COMMIT, once
+    // per committed transaction, and drops it with a rollback. The differing revisions keep it
+    // from folding two requests' signals of one batch into one.
+    if (notify_) run("notify", PgParams().add(kSignalChannel).add(encode_signal(signal)));
     if (rev % kPruneEvery == 0) prune_tombstones(rev);
     writing_ = false;
     if (scope == WriteScope::in_batch)

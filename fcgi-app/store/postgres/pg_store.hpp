@@ -54,7 +54,8 @@ class PgStore final : public Store {
     void rollback_batch() noexcept override;
     void begin_write(WriteScope scope) override;
     std::int64_t write_revision() override;
-    void commit_write(WriteScope scope, std::int64_t rev, const Touched& touched) override;
+    void commit_write(WriteScope scope, std::int64_t rev, const Touched& touched,
+                      const ChangeSignal& signal) override;
     void rollback_write(WriteScope scope) noexcept override;
 
     // The connection, made (and its statements prepared) if there is none or it was lost.
@@ -75,6 +76,7 @@ class PgStore final : public Store {
 
     std::string uri_;
     std::int64_t horizon_revs_;
+    bool notify_;  // config `notify`: off leaves the daemons to their poll
     std::vector<std::pair<std::string, std::string>> statements_;  // name, SQL
     std::optional<PgConn> conn_;
     std::map<std::string, std::string> shaped_;  // SQL → statement name on conn_

@@ -106,7 +106,9 @@ std::int64_t SqliteStore::write_revision() {
     return rev;
 }
 
-void SqliteStore::commit_write(WriteScope scope, std::int64_t rev, const Touched& touched) {
+// The signal is the caller's datagram, sent after the commit: SQLite has no channel of its own.
+void SqliteStore::commit_write(WriteScope scope, std::int64_t rev, const Touched& touched,
+                               const ChangeSignal&) {
     for (Entity e : kTableEntities) {
         if (!touched[entity_index(e)]) continue;
         set_entity_rev_.reset().bind(1, rev).bind(2, entity_name(e)).run();

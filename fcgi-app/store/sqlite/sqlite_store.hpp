@@ -42,7 +42,8 @@ class SqliteStore final : public Store {
     void rollback_batch() noexcept override;
     void begin_write(WriteScope scope) override;
     std::int64_t write_revision() override;
-    void commit_write(WriteScope scope, std::int64_t rev, const Touched& touched) override;
+    void commit_write(WriteScope scope, std::int64_t rev, const Touched& touched,
+                      const ChangeSignal& signal) override;
     void rollback_write(WriteScope scope) noexcept override;
 
     struct EntityStatements {

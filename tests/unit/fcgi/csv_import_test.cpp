@@ -30,7 +30,7 @@ struct Fixture {
     ImportResult import(Entity e, std::string_view text, const ImportLimits& limits = {}) {
         store::WriteTransaction tx(store, store::WriteScope::alone);
         ImportResult r = import_csv(store, tx, e, text, limits);
-        if (r.ok() && r.wrote()) tx.commit();
+        if (r.ok() && r.wrote()) tx.commit({});
         return r;
     }
     std::string exported(Entity e) {
@@ -388,7 +388,7 @@ TEST_CASE("export → import restores every odd text exactly") {
             c.checklist = {{0, t, true}, {0, "y" + t, false}};
             f.store.insert(tx, Entity::subcomponents, c);
         }
-        tx.commit();
+        tx.commit({});
     }
     for (Entity e : kTableEntities) {
         INFO(entity_name(e));
@@ -404,7 +404,7 @@ TEST_CASE("export → import restores every odd text exactly") {
                 for (auto& item : row.checklist) item.label = "placeholder";  // ids kept
                 f.store.update(tx, e, row);
             }
-            tx.commit();
+            tx.commit({});
         }
         ImportResult r = f.import(e, file);
         INFO(describe(r));
@@ -427,7 +427,7 @@ TEST_CASE("export → import takes back the largest checklist cell export can wr
         for (size_t i = 0; i < api::kChecklistMaxItems; ++i)
             c.checklist.push_back({0, std::string(api::kLabelMax, '\x01'), false});
         f.store.insert(tx, Entity::subcomponents, c);
-        tx.commit();
+        tx.commit({});
     }
     std::string file = f.exported(Entity::subcomponents);
     std::vector<std::string> cells;

@@ -36,7 +36,7 @@ Row make(const std::string& name, std::int64_t parent = 0, const std::string& st
 std::int64_t create(Store& store, Entity e, Row row) {
     WriteTransaction tx(store, WriteScope::alone);
     store.insert(tx, e, row);
-    tx.commit();
+    tx.commit({});
     return row.id;
 }
 
@@ -45,13 +45,13 @@ void update(Store& store, Entity e, std::int64_t id, const std::function<void(Ro
     Row row = *store.find(e, id);
     change(row);
     store.update(tx, e, row);
-    tx.commit();
+    tx.commit({});
 }
 
 void remove(Store& store, Entity e, std::int64_t id) {
     WriteTransaction tx(store, WriteScope::alone);
     REQUIRE(store.remove(tx, e, id).found);
-    tx.commit();
+    tx.commit({});
 }
 
 std::vector<std::int64_t> ids(const std::vector<Row>& rows) {

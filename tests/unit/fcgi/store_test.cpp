@@ -27,7 +27,7 @@ Row named(const std::string& name, std::int64_t parent = 0) {
 std::int64_t create(Store& store, Entity e, Row row, WriteScope scope = WriteScope::alone) {
     WriteTransaction tx(store, scope);
     store.insert(tx, e, row);
-    tx.commit();
+    tx.commit({});
     return row.id;
 }
 
@@ -53,7 +53,7 @@ TEST_CASE("each committed transaction bumps the global revision once and stamps 
         Row a = named("a", p), b = named("b", p);
         store.insert(tx, Entity::solutions, a);
         store.insert(tx, Entity::solutions, b);
-        tx.commit();
+        tx.commit({});
         CHECK(a.rev == 2);
         CHECK(b.rev == 2);
     }
@@ -83,7 +83,7 @@ TEST_CASE("deleting a project cascades to its solutions, subcomponents and check
 
     WriteTransaction tx(store, WriteScope::alone);
     DeleteResult result = store.remove(tx, Entity::projects, p);
-    tx.commit();
+    tx.commit({});
     CHECK(result.found);
     CHECK(result.cascaded);
     CHECK(store.list(Entity::solutions, std::nullopt).empty());
@@ -109,7 +109,7 @@ TEST_CASE("a checklist rewrite keeps listed ids, adds new items and drops omitte
     {
         WriteTransaction tx(store, WriteScope::alone);
         store.update(tx, Entity::subcomponents, row);
-        tx.commit();
+        tx.commit({});
     }
     Row after = *store.find(Entity::subcomponents, id);
     REQUIRE(after.checklist.size() == 2);
@@ -135,7 +135,7 @@ TEST_CASE("items inserted several per statement get the ids they are stored with
     row.checklist = {
         {0, "new first", false}, sub.checklist[4], {0, "new third", true}, sub.checklist[0]};
     store.update(tx, Entity::subcomponents, row);
-    tx.commit();
+    tx.commit({});
 
     for (size_t i = 1; i < sub.checklist.size(); ++i)
         CHECK(sub.checklist[i].id == sub.checklist[i - 1].id + 1);
@@ -152,7 +152,7 @@ TEST_CASE("ids are never reused after a delete") {
     {
         WriteTransaction tx(store, WriteScope::alone);
         store.remove(tx, Entity::projects, first);
-        tx.commit();
+        tx.commit({});
     }
     CHECK(create(store, Entity::projects, named("b")) > first);
 }
