@@ -10,6 +10,7 @@
 #include "clock.hpp"
 #include "schema.hpp"
 #include "sql_text.hpp"
+#include "wal_keeper.hpp"
 
 namespace livesync::store {
 namespace {
@@ -47,6 +48,7 @@ Db open_database(const Config& config) {
     db.exec("PRAGMA journal_mode = WAL");
     db.exec(("PRAGMA synchronous = " + config.synchronous).c_str());
     db.exec("PRAGMA foreign_keys = ON");
+    limit_wal_file(db, config);
     return db;
 }
 
