@@ -259,11 +259,12 @@ class LockedDatabase(ResilienceCase):
 
 @unittest.skipUnless(os.geteuid() == 0, "mounting a tmpfs needs root")
 class FullDisk(ResilienceCase):
+    # The tmpfs is 8 MiB: readiness (/api/health, which the stack waits for) asks for 1 MiB free.
     def test_full_disk_is_503_nothing_half_written_and_recovers_without_restart(self):
         mnt = mount_small_tmpfs(self)
         db = os.path.join(mnt, "livesync.db")
         # Unmounted only after the stack stopped (cleanups run last-in, first-out).
-        s = self.start(workers=2, config={"database": db})
+        s = self.start(workers=2, config={"database": db, "storage_min_free_mb": 1})
         master = s.procs["fcgi"].pid
         early = [s.request("POST", "/api/projects", json={"name": f"early {i}"}).json()
                  for i in range(3)]
@@ -317,7 +318,7 @@ class FullDisk(ResilienceCase):
         """Group commit: a batch that cannot be flushed answers 503 for every request in it."""
         mnt = mount_small_tmpfs(self)
         db = os.path.join(mnt, "livesync.db")
-        s = self.start(workers=1, config={"database": db, "threads": 16})
+        s = self.start(workers=1, config={"database": db, "threads": 16, "storage_min_free_mb": 1})
         start_rev = s.request("GET", "/api/revisions").json()["rev"]
         filler = os.path.join(mnt, "filler")
         with Load(s, threads=12, tag="full", payload=9000) as load:
