@@ -77,6 +77,10 @@ void set_config_value(Config& c, const std::string& raw_key, const std::string& 
         c.busy_timeout_ms = i32(0, 600000);
     else if (key == "tombstone_horizon_revs")
         c.tombstone_horizon_revs = parse_int(key, value, 1, 1LL << 40);
+    else if (key == "wal_size_limit_mb")
+        c.wal_size_limit_mb = i32(1, 1 << 20);
+    else if (key == "storage_min_free_mb")
+        c.storage_min_free_mb = i32(0, 1 << 30);
     else if (key == "fcgi_socket")
         c.fcgi_socket = value;
     else if (key == "signal_socket")

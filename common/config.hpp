@@ -20,6 +20,10 @@ struct Config {
     int busy_timeout_ms = 5000;
     // How many revisions of deleted ids the change log keeps for `?since=` (docs/api.md).
     std::int64_t tombstone_horizon_revs = 100000;
+    // The size the WAL file is cut back to, and checkpointed within (docs/storage.md).
+    int wal_size_limit_mb = 16;
+    // /api/health says not ready below this much free space for the database (docs/api.md).
+    int storage_min_free_mb = 64;
 
     // Sockets
     std::string fcgi_socket = "/run/livesync/fcgi.sock";

@@ -27,6 +27,7 @@
 #include "fd.hpp"
 #include "group_commit.hpp"
 #include "http/api_error.hpp"
+#include "store/wal_keeper.hpp"
 
 namespace livesync::pool {
 namespace {
@@ -238,8 +239,12 @@ int run_worker(const Config& config, int listen_fd) {
     ::fcntl(listen_fd, F_SETFL, ::fcntl(listen_fd, F_GETFL) | O_NONBLOCK);
     std::unique_ptr<GroupCommitter> writer;
     std::vector<std::unique_ptr<App>> readers;
+    std::unique_ptr<store::WalKeeper> wal_keeper;
     try {
         writer = std::make_unique<GroupCommitter>(config);
+        // PostgreSQL keeps its own write-ahead log; only a SQLite file needs the keeper.
+        if (!is_postgres_uri(config.database))
+            wal_keeper = std::make_unique<store::WalKeeper>(config);
         auto list_cache = std::make_shared<api::ListCache>();
         for (int i = 0; i < config.threads; ++i)
             readers.push_back(std::make_unique<App>(config, list_cache));

@@ -3,18 +3,16 @@ streamed CSV export, a database locked by
 another process, a full disk (also under concurrent writers, whose writes are group-committed),
 many writers at once, SIGTERM with requests in flight, SIGHUP re-exec. Each test has its
 own stack; every check is on real data (the API and the SQLite file itself)."""
-import errno
 import os
 import signal
 import sqlite3
-import subprocess
-import tempfile
 import threading
 import time
 import unittest
 
 from api_client import (process_start_time, sanitizer_reports, sqlite_rows, tls_socket,
                         worker_pids)
+from full_disk import fill, mount_small_tmpfs
 from livesync_stack import Stack
 
 
@@ -261,40 +259,17 @@ class LockedDatabase(ResilienceCase):
 
 @unittest.skipUnless(os.geteuid() == 0, "mounting a tmpfs needs root")
 class FullDisk(ResilienceCase):
-    def mount_small_tmpfs(self, size="8m"):
-        mnt = tempfile.mkdtemp(prefix="ls-full-")
-        subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", mnt], check=True)
-
-        def unmount():
-            subprocess.run(["umount", "-l", mnt], check=False)
-            os.rmdir(mnt)
-        self.addCleanup(unmount)
-        return mnt
-
-    def fill(self, path):
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
-        try:
-            for size in (1 << 20, 1 << 12, 1):
-                while True:
-                    try:
-                        os.write(fd, b"\0" * size)
-                    except OSError as e:
-                        if e.errno != errno.ENOSPC:
-                            raise
-                        break
-        finally:
-            os.close(fd)
-
+    # The tmpfs is 8 MiB: readiness (/api/health, which the stack waits for) asks for 1 MiB free.
     def test_full_disk_is_503_nothing_half_written_and_recovers_without_restart(self):
-        mnt = self.mount_small_tmpfs()
+        mnt = mount_small_tmpfs(self)
         db = os.path.join(mnt, "livesync.db")
         # Unmounted only after the stack stopped (cleanups run last-in, first-out).
-        s = self.start(workers=2, config={"database": db})
+        s = self.start(workers=2, config={"database": db, "storage_min_free_mb": 1})
         master = s.procs["fcgi"].pid
         early = [s.request("POST", "/api/projects", json={"name": f"early {i}"}).json()
                  for i in range(3)]
         filler = os.path.join(mnt, "filler")
-        self.fill(filler)
+        fill(filler)
 
         outcomes = []
         for i in range(8):
@@ -341,14 +316,14 @@ class FullDisk(ResilienceCase):
 
     def test_full_disk_under_concurrent_writers_fails_whole_batches_only(self):
         """Group commit: a batch that cannot be flushed answers 503 for every request in it."""
-        mnt = self.mount_small_tmpfs()
+        mnt = mount_small_tmpfs(self)
         db = os.path.join(mnt, "livesync.db")
-        s = self.start(workers=1, config={"database": db, "threads": 16})
+        s = self.start(workers=1, config={"database": db, "threads": 16, "storage_min_free_mb": 1})
         start_rev = s.request("GET", "/api/revisions").json()["rev"]
         filler = os.path.join(mnt, "filler")
         with Load(s, threads=12, tag="full", payload=9000) as load:
             wait_for(lambda: load.count() >= 30, what="load running")
-            self.fill(filler)
+            fill(filler)
             wait_for(lambda: any(st == 503 for _, st in load.refused), what="a 503")
             os.unlink(filler)
             done = load.count()

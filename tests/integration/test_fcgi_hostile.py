@@ -11,30 +11,11 @@ import time
 import unittest
 
 from api_client import ApiCase, worker_pids
+from fcgi_records import ABORT, GET_VALUES, PARAMS, STDIN, begin, pair, record
 from postconditions import assert_sound
 
-BEGIN, ABORT, PARAMS, STDIN = 1, 2, 4, 5
-GET_VALUES = 9
-RESPONDER = 1
 # A request through nginx while the pool is under attack must still be answered within this.
 PROMPT_S = 5.0
-
-
-def record(rtype, content=b"", request_id=1, padding=0, length=None):
-    """One FastCGI record; `length` declares another content length than sent."""
-    n = len(content) if length is None else length
-    return struct.pack("!BBHHBB", 1, rtype, request_id, n, padding, 0) + content + b"\0" * padding
-
-
-def begin(role=RESPONDER, flags=0, request_id=1):
-    return record(BEGIN, struct.pack("!HB5x", role, flags), request_id)
-
-
-def pair(name, value):
-    """A name-value pair of the params stream, with 1- or 4-byte lengths as needed."""
-    def length(n):
-        return bytes([n]) if n < 128 else struct.pack("!I", n | 0x80000000)
-    return length(len(name)) + length(len(value)) + name + value
 
 
 def raw_lengths(name_len, value_len, body=b""):

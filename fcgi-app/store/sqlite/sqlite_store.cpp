@@ -11,6 +11,7 @@
 #include "schema.hpp"
 #include "store/clock.hpp"
 #include "store/sql_text.hpp"
+#include "store/wal_keeper.hpp"
 
 namespace livesync::store {
 namespace {
@@ -48,6 +49,7 @@ Db open_database(const Config& config) {
     db.exec("PRAGMA journal_mode = WAL");
     db.exec(("PRAGMA synchronous = " + config.synchronous).c_str());
     db.exec("PRAGMA foreign_keys = ON");
+    limit_wal_file(db, config);
     return db;
 }
 
