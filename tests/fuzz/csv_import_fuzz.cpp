@@ -56,7 +56,7 @@ struct Database {
     void seed(Entity e, std::string_view text) {
         store::WriteTransaction tx(store, store::WriteScope::alone);
         require(csv::import_csv(store, tx, e, text).ok(), "seed file imports");
-        tx.commit();
+        tx.commit({});
     }
 
     std::string exported(Entity e) {

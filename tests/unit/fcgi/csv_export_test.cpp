@@ -27,7 +27,7 @@ void import(store::Store& store, Entity e, const std::string& text) {
     store::WriteTransaction tx(store, store::WriteScope::alone);
     ImportResult r = import_csv(store, tx, e, text);
     REQUIRE(r.ok());
-    tx.commit();
+    tx.commit({});
 }
 
 // Rows whose cells need quoting, so that records are of uneven length.

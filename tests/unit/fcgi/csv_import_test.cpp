@@ -372,7 +372,7 @@ TEST_CASE("export → import restores every odd text exactly") {
     Fixture f;
     std::vector<std::string> texts = odd_texts();
     {
-        store::WriteTransaction tx(f.store);
+        store::WriteTransaction tx(f.store, store::WriteScope::alone);
         Row p, s, c;
         for (const std::string& t : texts) {
             p = {};
@@ -397,7 +397,7 @@ TEST_CASE("export → import restores every odd text exactly") {
         std::string file = f.exported(e);
         // Overwrite every row, then import the file: each cell must decode to the stored text.
         {
-            store::WriteTransaction tx(f.store);
+            store::WriteTransaction tx(f.store, store::WriteScope::alone);
             for (Row row : before) {
                 row.name = "placeholder";
                 row.description = row.owner = "";
@@ -420,7 +420,7 @@ TEST_CASE("export → import takes back the largest checklist cell export can wr
     REQUIRE(f.import(Entity::projects, "name\nP\n").ok());
     REQUIRE(f.import(Entity::solutions, "project_id,name\n1,S\n").ok());
     {
-        store::WriteTransaction tx(f.store);
+        store::WriteTransaction tx(f.store, store::WriteScope::alone);
         Row c;
         c.parent_id = 1;
         c.name = "C";
