@@ -14,9 +14,10 @@
 
 namespace livesync {
 
-// 503 with Retry-After: busy, full or unreachable storage, nothing changed; or, with `outcome_unknown`, an
-// I/O error while committing (CommitUncertain): the change may or may not be stored, which
-// `details.committed: "unknown"` tells the client, so that it reads before it retries.
+// 503 with Retry-After: busy, full or unreachable storage, nothing changed; or, with
+// `outcome_unknown`, an I/O error while committing (CommitUncertain): the change may or may not be
+// stored, which `details.committed: "unknown"` tells the client, so that it reads before it
+// retries.
 http::Response storage_unavailable(bool outcome_unknown = false);
 
 class App {

@@ -6,6 +6,7 @@ import json
 import unittest
 
 from csv_client import CsvCase, SignalReceiver, csv_text, dump
+from livesync_stack import STORE
 
 
 class ImportCase(CsvCase):
@@ -23,10 +24,13 @@ class ImportCase(CsvCase):
         before = self.revisions()["rev"]
         result = self.import_ok("projects", text, headers={"X-Client-Id": "tab-7"})
         self.assertEqual(result, {"created": 2, "updated": 0, "rev": before + 1})
-        signals = self.signals.drain()
-        self.assertEqual(len(signals), 1, signals)
-        self.assertEqual((signals[0]["entity"], signals[0]["rev"], signals[0]["origin"]),
-                         ("projects", before + 1, "tab-7"))
+        # On PostgreSQL the signal is a NOTIFY, not a datagram: pg.test_csv_events and
+        # test_pg_listener see it arrive as one event.
+        if STORE != "postgres":
+            signals = self.signals.drain()
+            self.assertEqual(len(signals), 1, signals)
+            self.assertEqual((signals[0]["entity"], signals[0]["rev"], signals[0]["origin"]),
+                             ("projects", before + 1, "tab-7"))
         items = [p for p in self.ok("GET", "/api/projects")["items"] if p["rev"] == before + 1]
         self.assertEqual(len(items), 2)
         alpha = next(p for p in items if p["name"] == "Alpha")

@@ -146,9 +146,15 @@ class ImportUnderWrites(Subscribers, ApiCase):
         self.assertEqual(revisions["projects"], import_rev)
         # (Whether it names the importer as its origin, a tick racing the datagram decides:
         # that is the origin-race work of issue #19's siblings, not this promise.)
+        # Only the import changes projects, so exactly one frame may cover it: `projects` at its
+        # rev, or `all` when the writers' solutions and subcomponents events were pending for
+        # this subscriber at the same time and folded with it (SPEC §4 coalescing).
         about_projects = [(m["entity"], m["rev"]) for m in ws.messages()
                           if m.get("type") == "refresh" and m["entity"] in ("projects", "all")]
-        self.assertEqual(about_projects, [("projects", import_rev)])
+        self.assertEqual(len(about_projects), 1, about_projects)
+        entity, rev = about_projects[0]
+        self.assertTrue(entity == "projects" and rev == import_rev
+                        or entity == "all" and rev >= import_rev, about_projects)
         assert_sound(self, self.stack)
 
 

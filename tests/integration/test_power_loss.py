@@ -189,7 +189,9 @@ class PowerLoss(unittest.TestCase):
         # whose syncs write nothing (faultfs mode `lie`), which must lose acknowledged writes.
         unsynced, syncs_per_write, lost = self.scenario("NORMAL", disk="lie")
         self.assertTrue(unsynced, "NORMAL leaves WAL writes unsynced, and the count must see it")
-        self.assertEqual(syncs_per_write, 0)
+        # Not 0: with NORMAL only checkpoints sync the WAL (SQLite's own, and the WAL keeper's
+        # once a second), never a commit; FULL costs at least one per write.
+        self.assertLess(syncs_per_write, 0.5)
         self.assertTrue(lost, "a disk that does not sync loses acknowledged writes")
         assert_sound(self, self.stack)  # lost, but not corrupt
 
