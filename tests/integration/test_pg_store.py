@@ -109,14 +109,21 @@ class Outages(PgCase):
     def test_a_statement_timeout_gives_503(self):
         # A transaction from outside holds the revision row; with a short statement_timeout the
         # pool's write gives up waiting for it.
+        # Its own timeout is off: on a loaded machine it may connect only after the ALTER below.
         holder = subprocess.Popen(
             ["psql", "-X", "-d", self.stack.pg.uri, "-c",
-             "BEGIN; SELECT 1 FROM revisions WHERE name = 'global' FOR UPDATE; "
+             "SET statement_timeout = 0; BEGIN; "
+             "SELECT 1 FROM revisions WHERE name = 'global' FOR UPDATE; "
              "SELECT pg_sleep(4); COMMIT"], stdout=subprocess.DEVNULL)
         try:
+            deadline = time.monotonic() + 10
+            while self.psql("SELECT count(*) FROM pg_stat_activity WHERE state = 'active' "
+                            "AND query LIKE '%pg_sleep(4)%' AND pid <> pg_backend_pid()"
+                            ).strip() != "1":
+                self.assertLess(time.monotonic(), deadline, "the lock holder never started")
+                time.sleep(0.05)
             self.psql("ALTER DATABASE livesync SET statement_timeout = '300ms'")
             self.terminate_pool()
-            time.sleep(0.5)  # the holder has the lock by now
             r = self.req("POST", "/api/projects", json={"name": "slow"})
             self.assertIn(r.status, (503,), repr(r))
             self.assertUnavailable(r)
