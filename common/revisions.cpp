@@ -27,6 +27,12 @@ void set_revision(Revisions& r, std::string_view name, std::int64_t rev) {
         r.subcomponents = rev;
 }
 
+Revisions revisions_of(const PgResult& rows) {
+    Revisions r;
+    for (int i = 0; i < rows.rows(); ++i) set_revision(r, rows.text(i, 0), rows.int64(i, 1));
+    return r;
+}
+
 RevisionReader::RevisionReader(const Db& db) : select_(db, "SELECT name, rev FROM revisions") {}
 
 Revisions RevisionReader::read() {

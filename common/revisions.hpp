@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "entity.hpp"
+#include "pg.hpp"
 #include "sqlite.hpp"
 
 namespace livesync {
@@ -24,6 +25,10 @@ struct Revisions {
 
 // Sets the revision `name` (a row name of the table) to `rev`; other names are ignored.
 void set_revision(Revisions& revisions, std::string_view name, std::int64_t rev);
+// The vector from the rows of `SELECT name, rev FROM revisions` on PostgreSQL (the pool's store
+// and the daemon's listener read it alike). Throws std::runtime_error for a value that is not an
+// integer.
+Revisions revisions_of(const PgResult& rows);
 
 // Reads the whole vector in one statement (so it is one consistent snapshot). Throws SqliteError.
 class RevisionReader {

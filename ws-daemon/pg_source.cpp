@@ -61,11 +61,7 @@ std::uint64_t PgSource::read() {
 std::optional<Revisions> PgSource::read_now(const std::string& uri) {
     try {
         PgConn conn(uri, kApplication);
-        PgResult result = conn.exec(kReadSql);
-        Revisions revs;
-        for (int i = 0; i < result.rows(); ++i)
-            set_revision(revs, result.text(i, 0), result.int64(i, 1));
-        return revs;
+        return revisions_of(conn.exec(kReadSql));
     } catch (const std::runtime_error& e) {  // PgError, or a value that is not an integer
         log_line(LogLevel::warn, "revisions not readable at start-up; the listener retries",
                  "error=\"" + std::string(e.what()) + "\"");
@@ -225,12 +221,10 @@ void PgSource::finish_query(PgResult result) {
     } else {
         Revisions revs;
         bool ok = true;
-        for (int i = 0; i < result.rows(); ++i) {
-            try {
-                set_revision(revs, result.text(i, 0), result.int64(i, 1));
-            } catch (const std::runtime_error&) {
-                ok = false;
-            }
+        try {
+            revs = revisions_of(result);
+        } catch (const std::runtime_error&) {
+            ok = false;
         }
         if (read_failing_ && ok) log_line(LogLevel::info, "revision table readable");
         read_failing_ = !ok;

@@ -301,9 +301,7 @@ void PgStore::rollback_write(WriteScope scope) noexcept {
 }
 
 Revisions PgStore::revisions() {
-    PgResult r = run("revisions");
-    Revisions out;
-    for (int i = 0; i < r.rows(); ++i) set_revision(out, r.text(i, 0), r.int64(i, 1));
+    Revisions out = revisions_of(run("revisions"));
     // A write transaction has already bumped the global revision (its first statement); what
     // was committed before it is one less, as SQLite, which bumps lazily, reads it.
     if (writing_) out.global = write_rev_ - 1;
