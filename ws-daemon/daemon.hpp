@@ -7,7 +7,8 @@
 // announce (set pending bits) → a fan-out wave writing the frames slot by slot, at nginx's pace
 // (fanout_wave.hpp) → WRITEABLE callbacks where lws still held bytes. The rules are pure units:
 // who is admitted (admission.hpp), which frame goes next (next_frame.hpp), when a hello may go
-// (hello_hold.hpp); this file is the lws glue around them.
+// (hello_hold.hpp), which client frames are refused (frame_guard.hpp, fed by recv_tap.hpp before
+// lws parses them); this file is the lws glue around them.
 #pragma once
 
 #include <array>
