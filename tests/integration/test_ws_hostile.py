@@ -42,7 +42,7 @@ def frame(opcode, payload=b"", fin=True, rsv=0, masked=True, length=None):
 class RawWs:
     """A WebSocket connection on which the test writes any bytes it likes."""
 
-    def __init__(self, stack, route, headers=None, key=...):
+    def __init__(self, stack, route, headers=None, early=b""):
         self.sock = (open_stream("localhost", stack.port) if route == "nginx" else
                      open_stream("localhost", 0, tls=False, unix_socket=stack.wsd_socket))
         lines = ["GET /ws HTTP/1.1", f"Host: localhost:{stack.port}", f"Origin: {stack.origin}"]
@@ -51,7 +51,7 @@ class RawWs:
         hdrs.update(headers or {})
         lines += [f"{k}: {v}" for k, v in hdrs.items() if v is not None]
         sent = time.monotonic()
-        self.sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
+        self.sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode() + early)
         self.status, self.headers, self.buf = read_http_head(self.sock)
         self.took = time.monotonic() - sent  # for the answer to the handshake
 
@@ -191,6 +191,19 @@ class HostileFrames(Subscribers, ApiCase):
                 with self.subTest(route=route, frame=name):
                     self.assertFails(route, data, code, counter)
         self.assertBystandersTold()
+
+    def test_frames_sent_with_the_upgrade_request_are_checked_too(self):
+        # RFC 6455 §4.1 has a client wait for the 101; nginx holds what comes early until then,
+        # so the daemon sees it after the upgrade. (On the daemon's own socket, which only nginx
+        # may use, lws would take such bytes with the request: ws-daemon/README.md.)
+        counter = protocol_error("unmasked")
+        before = self.stack.daemon_metrics()[counter]
+        ws = self.raw("nginx", early=frame(OP_TEXT, b"hi", masked=False))
+        self.assertStatus(ws, 101)
+        got, took = ws.outcome()
+        self.assertEqual(got, 1002, f"closed with {got} after {took:.2f} s")
+        self.assertLess(took, PROMPT_S)
+        self.assertEqual(self.stack.daemon_metrics()[counter], before + 1)
 
     def test_truncated_frames_are_dropped_with_their_connection(self):
         open_key = 'connections{transport="ws"}'
