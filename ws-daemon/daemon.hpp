@@ -7,7 +7,8 @@
 // announce (set pending bits) → a fan-out wave writing the frames slot by slot, at nginx's pace
 // (fanout_wave.hpp) → WRITEABLE callbacks where lws still held bytes. The rules are pure units:
 // who is admitted (admission.hpp), which frame goes next (next_frame.hpp), when a hello may go
-// (hello_hold.hpp); this file is the lws glue around them.
+// (hello_hold.hpp), which client frames are refused (frame_guard.hpp, fed by recv_tap.hpp before
+// lws parses them); this file is the lws glue around them.
 #pragma once
 
 #include <array>
@@ -33,6 +34,7 @@
 #include "metrics.hpp"
 #include "origin_policy.hpp"
 #include "pg_source.hpp"
+#include "recv_tap.hpp"
 #include "session.hpp"
 #include "session_slots.hpp"
 #include "signal_source.hpp"
@@ -69,7 +71,8 @@ class Daemon final : private SourceSink {
     int on_confirm_upgrade(lws* wsi);
     int on_http_request(lws* wsi, Session* s, const char* path);
     void on_established(lws* wsi, Session* s);
-    int on_receive(lws* wsi, Session* s, std::size_t len);
+    // RecvTap::OnError: counts the error and has the connection closed when next writeable.
+    static void on_frame_error(void* daemon, Session* s, FrameError e);
     int on_writeable(lws* wsi, Session* s);
     void on_closed(Session* s);
     void on_intake_readable(int fd);
@@ -138,6 +141,7 @@ class Daemon final : private SourceSink {
     int sigterm_raw_ = -1;
     int wave_timer_raw_ = -1;
     FanoutWave wave_;
+    RecvTap tap_;  // every established WebSocket connection's input, checked before lws reads it
     Timer coalesce_timer_{};
     Timer safety_timer_{};
     Timer gate_timer_{};
