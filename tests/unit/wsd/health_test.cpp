@@ -18,7 +18,7 @@ TEST_CASE("health is ok while the listener is up") {
     CHECK(h.body == "{\"status\":\"ok\",\"listener_up\":true,\"listener_down_s\":0}\n");
 }
 
-TEST_CASE("a listener down up to the threshold is still ok, and degraded past it") {
+TEST_CASE("health: a listener down up to the threshold is still ok, degraded past it") {
     ListenerMetrics l;
     l.up = false;
     l.down_ms = 30000;
