@@ -177,7 +177,7 @@ class HostsCase(unittest.TestCase):
         for t in threads:
             t.start()
         if during:
-            third.wait()
+            third.wait(60)
             during()
         for t in threads:
             t.join()

@@ -36,10 +36,12 @@ class Delivery(HostsCase):
                json={"enabled": False})
         change("projects", "PATCH", f"/api/projects/{p['id']}", 200, json={"status": "active"})
         change("all", "DELETE", f"/api/projects/{p['id']}", 204)  # cascades: one `all`
+        def all_refreshes(ms):
+            refreshes = [m for m in ms if m["type"] == "refresh"]
+            return refreshes if len(refreshes) >= len(expected) else None
         for name, sub in subs.items():
-            got = sub.wait(lambda ms: (lambda r: r if len(r) >= len(expected) else None)(
-                [m for m in ms if m["type"] == "refresh"]), timeout=10)
-            self.assertEqual(got, expected, f"{name}: {sub.messages()}")
+            self.assertEqual(sub.wait(all_refreshes, timeout=10), expected,
+                             f"{name}: {sub.messages()}")
 
     def test_a_burst_of_1000_writes_over_both_hosts_ends_everyone_at_the_final_revisions(self):
         rows = self.rows()
