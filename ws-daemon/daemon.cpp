@@ -15,6 +15,7 @@
 #include <system_error>
 
 #include "datagram_source.hpp"
+#include "health.hpp"
 #include "log.hpp"
 #include "next_frame.hpp"
 
@@ -265,7 +266,7 @@ int Daemon::refuse(lws* wsi, const Refuse& r, const char* what) {
 int Daemon::on_http_request(lws* wsi, Session* s, const char* path) {
     bool get = lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) > 0;
     std::string_view p = path ? path : "";
-    if (p == "/metrics" || p == "/events") {
+    if (p == "/metrics" || p == "/health" || p == "/events") {
         if (!get) {
             ++metrics_.refused(Refusal::method);
             return respond(wsi, 405, "method_not_allowed", "only GET is allowed here");
@@ -278,27 +279,13 @@ int Daemon::on_http_request(lws* wsi, Session* s, const char* path) {
         fill_listener_metrics();
         metrics_.fanout_waits = wave_.waits();
         metrics_.fanout_timeouts = wave_.timeouts();
-        std::string body = render_prometheus(metrics_);
-        std::vector<unsigned char> buf(LWS_PRE + 512 + body.size());
-        unsigned char* start = buf.data() + LWS_PRE;
-        unsigned char* q = start;
-        unsigned char* end = buf.data() + buf.size();
-        std::string length = std::to_string(body.size());
-        if (lws_add_http_header_status(wsi, 200, &q, end) ||
-            lws_add_http_header_by_token(
-                wsi, WSI_TOKEN_HTTP_CONTENT_TYPE,
-                reinterpret_cast<const unsigned char*>("text/plain; version=0.0.4"), 25, &q, end) ||
-            lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH,
-                                         reinterpret_cast<const unsigned char*>(length.data()),
-                                         static_cast<int>(length.size()), &q, end) ||
-            lws_finalize_http_header(wsi, &q, end))
-            return -1;
-        std::memcpy(q, body.data(), body.size());
-        q += body.size();
-        int n = static_cast<int>(q - start);
-        if (lws_write(wsi, start, static_cast<std::size_t>(n), LWS_WRITE_HTTP_HEADERS) != n)
-            return -1;
-        return lws_http_transaction_completed(wsi) ? -1 : 0;
+        return respond_body(wsi, 200, "text/plain; version=0.0.4", render_prometheus(metrics_));
+    }
+    if (p == "/health") {
+        fill_listener_metrics();
+        HealthAnswer h =
+            health_of(metrics_.listener, std::int64_t{config_.health_listener_down_s} * 1000);
+        return respond_body(wsi, h.status, "application/json", h.body);
     }
 
     // /events
@@ -513,6 +500,28 @@ int Daemon::respond(lws* wsi, unsigned status, const char* code, const char* mes
         return -1;
     std::memcpy(q, body, static_cast<std::size_t>(body_len));
     q += body_len;
+    int n = static_cast<int>(q - start);
+    if (lws_write(wsi, start, static_cast<std::size_t>(n), LWS_WRITE_HTTP_HEADERS) != n) return -1;
+    return lws_http_transaction_completed(wsi) ? -1 : 0;
+}
+
+int Daemon::respond_body(lws* wsi, unsigned status, const char* type, const std::string& body) {
+    std::vector<unsigned char> buf(LWS_PRE + 512 + body.size());
+    unsigned char* start = buf.data() + LWS_PRE;
+    unsigned char* q = start;
+    unsigned char* end = buf.data() + buf.size();
+    std::string length = std::to_string(body.size());
+    auto add = [&](lws_token_indexes t, const char* v) {
+        return lws_add_http_header_by_token(wsi, t, reinterpret_cast<const unsigned char*>(v),
+                                            static_cast<int>(std::strlen(v)), &q, end);
+    };
+    if (lws_add_http_header_status(wsi, status, &q, end) ||
+        add(WSI_TOKEN_HTTP_CONTENT_TYPE, type) ||
+        add(WSI_TOKEN_HTTP_CONTENT_LENGTH, length.c_str()) ||
+        add(WSI_TOKEN_HTTP_CACHE_CONTROL, "no-store") || lws_finalize_http_header(wsi, &q, end))
+        return -1;
+    std::memcpy(q, body.data(), body.size());
+    q += body.size();
     int n = static_cast<int>(q - start);
     if (lws_write(wsi, start, static_cast<std::size_t>(n), LWS_WRITE_HTTP_HEADERS) != n) return -1;
     return lws_http_transaction_completed(wsi) ? -1 : 0;

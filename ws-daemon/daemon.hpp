@@ -112,6 +112,8 @@ class Daemon final : private SourceSink {
     // heartbeat_s cut into SessionSlots::kSlots ticks.
     std::int64_t heartbeat_tick_ms() const;
     int respond(lws* wsi, unsigned status, const char* code, const char* message);
+    // A whole response with `body` (/metrics, /health); -1 if it could not be written.
+    int respond_body(lws* wsi, unsigned status, const char* type, const std::string& body);
     // Writes the next frame due on `s` at once, as its WRITEABLE callback would (which it then
     // requests if more is due). A fan-out thus costs one send() per subscriber instead of a
     // POLLOUT round trip (two epoll_ctl() calls and an event each). Only while lws holds no
