@@ -80,7 +80,7 @@ TEST_CASE("every malformed or out-of-range value is refused naming its parameter
         CHECK(rejected(Entity::projects, q) == "count");
 }
 
-TEST_CASE("count=1 asks for the total, with a page or with since, and requests of one filter share its key") {
+TEST_CASE("count=1 asks for the total of a page or since, keyed by the filter alone") {
     ListParams page =
         parse_list_params(Entity::solutions, "project_id=4&status=done&limit=5&count=1");
     CHECK(page.count);
