@@ -80,6 +80,13 @@ std::string page_sql(const EntitySpec& s, const ListFilter& f, const PageWindow&
     return d == Dialect::postgres ? numbered(sql) : sql;
 }
 
+std::string count_sql(const EntitySpec& s, const ListFilter& f, Dialect d) {
+    std::string cond = filter_condition(s, f, d);
+    std::string sql =
+        "SELECT count(*) FROM " + table_of(s) + (cond.empty() ? "" : " WHERE " + cond);
+    return d == Dialect::postgres ? numbered(sql) : sql;
+}
+
 std::string changed_sql(const EntitySpec& s, const ListFilter& f, Dialect d) {
     std::string cond = filter_condition(s, f, d);
     std::string sql = "SELECT " + select_columns(s) + " FROM " + by_rev(s, d) + " WHERE rev > ?" +

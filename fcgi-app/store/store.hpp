@@ -125,6 +125,9 @@ class Store {
     std::vector<Row> list(Entity entity, std::optional<std::int64_t> parent_id);
     // The rows matching `filter` inside `window`, with the `after` of the next page.
     virtual Page page(Entity entity, const ListFilter& filter, const PageWindow& window) = 0;
+    // How many rows match `filter`: all its pages together. Call in the ReadTransaction of the
+    // page it goes with, so both are one snapshot.
+    virtual std::int64_t count(Entity entity, const ListFilter& filter) = 0;
     // Whether the change log can tell what changed after global revision `since`: not when it
     // is older than the tombstone horizon, nor newer than `now.global` (the database was
     // restored). `now`: the revisions read in the same ReadTransaction.

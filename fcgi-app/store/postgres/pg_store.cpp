@@ -344,6 +344,12 @@ Page PgStore::page(Entity entity, const ListFilter& filter, const PageWindow& wi
     return page;
 }
 
+std::int64_t PgStore::count(Entity entity, const ListFilter& filter) {
+    PgParams params;
+    add_filter(params, filter);
+    return run_shaped(count_sql(spec_of(entity), filter, Dialect::postgres), params).int64(0, 0);
+}
+
 bool PgStore::change_log_covers(std::int64_t since, const Revisions& now) {
     // As on SQLite: the configured horizon counts even before a prune has caught up with it.
     std::int64_t horizon = std::max(run("read_horizon").int64(0, 0), now.global - horizon_revs_);

@@ -277,6 +277,15 @@ Page SqliteStore::page(Entity entity, const ListFilter& filter, const PageWindow
     return page;
 }
 
+std::int64_t SqliteStore::count(Entity entity, const ListFilter& filter) {
+    Stmt& stmt = shaped(count_sql(spec_of(entity), filter));
+    bind_filter(stmt.reset(), 1, filter);
+    stmt.step();
+    std::int64_t n = stmt.int64(0);
+    stmt.reset();
+    return n;
+}
+
 bool SqliteStore::change_log_covers(std::int64_t since, const Revisions& now) {
     read_horizon_.reset().step();
     // The configured horizon counts even before a prune has caught up with it, so that whether
