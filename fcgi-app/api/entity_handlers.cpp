@@ -130,7 +130,7 @@ Response create_row(Entity entity, Context& ctx, const Request& request) {
     store::Row row;
     apply_fields(entity, body, row, Mode::create);
 
-    store::WriteTransaction tx(ctx.store, ctx.write_scope);
+    store::WriteTransaction tx(ctx.store, ctx.write_scope, request.user);
     require_parent(ctx, entity, row);
     ctx.store.insert(tx, entity, row);
     ctx.commit(tx, entity, row.rev, request);
@@ -144,7 +144,7 @@ Response update_row(Entity entity, Context& ctx, const Request& request, const P
     require_json_mutation(ctx, request);
     json body = parse_object(request.body);
 
-    store::WriteTransaction tx(ctx.store, ctx.write_scope);
+    store::WriteTransaction tx(ctx.store, ctx.write_scope, request.user);
     store::Row current = require_row(ctx, entity, id);
     check_if_match(entity, request, current);
     store::Row row = current;
@@ -160,7 +160,7 @@ Response delete_row(Entity entity, Context& ctx, const Request& request, const P
     std::int64_t id = path_id(params, 0);
     http::require_same_origin(request, ctx.config.origins);
 
-    store::WriteTransaction tx(ctx.store, ctx.write_scope);
+    store::WriteTransaction tx(ctx.store, ctx.write_scope, request.user);
     store::Row current = require_row(ctx, entity, id);
     check_if_match(entity, request, current);
     store::DeleteResult result = ctx.store.remove(tx, entity, id);

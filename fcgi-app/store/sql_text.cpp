@@ -47,7 +47,7 @@ std::string editable_columns(const EntitySpec& s) {
 }
 
 std::string select_columns(const EntitySpec& s) {
-    return "id, " + editable_columns(s) + ", created_at, updated_at, rev";
+    return "id, " + editable_columns(s) + ", created_at, updated_at, updated_by, rev";
 }
 
 std::string placeholders(const std::string& columns) {

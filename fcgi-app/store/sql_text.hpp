@@ -18,7 +18,7 @@ enum class Dialect { sqlite, postgres };
 
 // "project_id, name, description, status, phases" — the columns a client may write, in bind order.
 std::string editable_columns(const EntitySpec& spec);
-// "id, <editable>, created_at, updated_at, rev" — the order Store reads a row in.
+// "id, <editable>, created_at, updated_at, updated_by, rev" — the order Store reads a row in.
 std::string select_columns(const EntitySpec& spec);
 // "?, ?, ?" for a column list; "a = ?, b = ?" for a column list.
 std::string placeholders(const std::string& columns);

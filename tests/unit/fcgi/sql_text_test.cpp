@@ -36,12 +36,12 @@ TEST_CASE("list SQL names only columns and placeholders, never values") {
     f.name_contains = "%_\\";
     std::string sql = page_sql(spec_of(Entity::subcomponents), f, {3, true, 10});
     CHECK(sql ==
-          "SELECT id, solution_id, name, description, status, owner, created_at, updated_at, rev "
-          "FROM subcomponents WHERE solution_id = ? AND status = ? AND owner = ? AND "
-          "instr(lower(name), ?) > 0 AND id < ? ORDER BY id DESC LIMIT ?");
+          "SELECT id, solution_id, name, description, status, owner, created_at, updated_at, "
+          "updated_by, rev FROM subcomponents WHERE solution_id = ? AND status = ? AND "
+          "owner = ? AND instr(lower(name), ?) > 0 AND id < ? ORDER BY id DESC LIMIT ?");
     CHECK(changed_sql(spec_of(Entity::projects), {}) ==
-          "SELECT id, name, description, status, owner, created_at, updated_at, rev FROM projects "
-          "INDEXED BY projects_by_rev WHERE rev > ? ORDER BY id");
+          "SELECT id, name, description, status, owner, created_at, updated_at, updated_by, rev "
+          "FROM projects INDEXED BY projects_by_rev WHERE rev > ? ORDER BY id");
     CHECK(count_sql(spec_of(Entity::subcomponents), f) ==
           "SELECT count(*) FROM subcomponents WHERE solution_id = ? AND status = ? AND owner = ? "
           "AND instr(lower(name), ?) > 0");
