@@ -100,8 +100,7 @@ class ClientFrames(Subscribers, ApiCase):
         ws = self.client()
         key = f'refusals_total{{reason="{reason}"}}'
         before = self.stack.daemon_metrics()[key]
-        for opcode, payload, fin in frames:
-            ws.send_frame(opcode, payload, fin)
+        ws.send_frames(frames)
         with self.assertRaises(ConnectionClosed) as cm:
             ws.recv_json(timeout=5)
         self.assertEqual(cm.exception.code, code, cm.exception)

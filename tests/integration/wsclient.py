@@ -86,6 +86,20 @@ def is_beat(msg):
     return isinstance(msg, dict) and msg.get("type") == "beat"
 
 
+def masked_frame(opcode, payload=b"", fin=True):
+    """One client frame (clients must mask), as bytes."""
+    header = bytes([(0x80 if fin else 0) | opcode])
+    n = len(payload)
+    if n < 126:
+        header += bytes([0x80 | n])
+    elif n < 65536:
+        header += bytes([0x80 | 126]) + struct.pack("!H", n)
+    else:
+        header += bytes([0x80 | 127]) + struct.pack("!Q", n)
+    mask = os.urandom(4)
+    return header + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+
+
 def read_http_head(sock, buf=b""):
     """Reads until the end of an HTTP response head. Returns (status, headers, rest)."""
     while b"\r\n\r\n" not in buf:
@@ -147,17 +161,12 @@ class WebSocket:
 
     # --- sending ---------------------------------------------------------------------------
     def send_frame(self, opcode, payload=b"", fin=True):
-        header = bytes([(0x80 if fin else 0) | opcode])
-        n = len(payload)
-        if n < 126:
-            header += bytes([0x80 | n])
-        elif n < 65536:
-            header += bytes([0x80 | 126]) + struct.pack("!H", n)
-        else:
-            header += bytes([0x80 | 127]) + struct.pack("!Q", n)
-        mask = os.urandom(4)
-        masked = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
-        self.sock.sendall(header + mask + masked)
+        self.sock.sendall(masked_frame(opcode, payload, fin))
+
+    def send_frames(self, frames):
+        """[(opcode, payload, fin)] in one write, so a server that closes after the first bad
+        one cannot make a later send fail before its close frame is read."""
+        self.sock.sendall(b"".join(masked_frame(*frame) for frame in frames))
 
     def send_text(self, text):
         self.send_frame(OP_TEXT, text.encode())
