@@ -234,7 +234,7 @@ void PgStore::open_later(const char* begin) {
 }
 
 void PgStore::commit_transaction() {
-    PgResult result = conn_->exec("COMMIT");
+    PgResult result = std::move(send({{"COMMIT", {}, false}}).back());
     // COMMIT of a transaction in which a statement failed succeeds, as a rollback.
     if (std::strcmp(PQcmdStatus(result.get()), "ROLLBACK") == 0)
         throw PgError("25P02", "COMMIT: the transaction had failed and was rolled back");
@@ -250,6 +250,7 @@ std::vector<PgResult> PgStore::send(std::vector<PgStep> steps) {
     flush_copy();
     size_t ahead = ahead_.size();
     std::optional<size_t> bump_at = std::exchange(bump_at_, std::nullopt);
+    bool closing = std::exchange(closing_ahead_, false);
     steps.insert(steps.begin(), std::make_move_iterator(ahead_.begin()),
                  std::make_move_iterator(ahead_.end()));
     ahead_.clear();
@@ -268,6 +269,7 @@ std::vector<PgResult> PgStore::send(std::vector<PgStep> steps) {
     try {
         results = go(c);
     } catch (const PgError&) {
+        if (closing) batch_broken_ = true;
         // A connection the server dropped while idle (a restart, pg_terminate_backend) is
         // noticed only now; if this opened the transaction, nothing was done on it, so a new
         // one may take its place. Inside a transaction the transaction is lost anyway.
@@ -277,6 +279,10 @@ std::vector<PgResult> PgStore::send(std::vector<PgStep> steps) {
     if (bump_at) write_rev_ = results[*bump_at].int64(0, 0);
     results.erase(results.begin(), results.begin() + static_cast<std::ptrdiff_t>(ahead));
     return results;
+}
+
+bool PgStore::begin_pending() const {
+    return !ahead_.empty() && ahead_.front().statement.starts_with("BEGIN");
 }
 
 void PgStore::later(PgStep step) {
@@ -313,17 +319,18 @@ void PgStore::end_read() noexcept {
 void PgStore::begin_batch() {
     open_later("BEGIN ISOLATION LEVEL READ COMMITTED");
     batch_open_ = true;
+    batch_broken_ = false;
 }
 
 bool PgStore::batch_intact() const {
-    // Not begun yet: no request of the batch has got as far as a statement.
-    if (!ahead_.empty() && ahead_.front().statement.starts_with("BEGIN")) return true;
+    if (batch_broken_) return false;
+    if (begin_pending()) return true;  // no request of the batch has got as far as a statement
     return conn_ && conn_->ok() && PQtransactionStatus(conn_->get()) == PQTRANS_INTRANS;
 }
 
 void PgStore::commit_batch() {
     batch_open_ = false;
-    if (!ahead_.empty()) {
+    if (begin_pending()) {
         ahead_.clear();  // no request of the batch got as far as a statement
         return;
     }
@@ -332,11 +339,10 @@ void PgStore::commit_batch() {
 
 void PgStore::rollback_batch() noexcept {
     batch_open_ = false;
-    if (!ahead_.empty()) {
-        ahead_.clear();
-        return;
-    }
-    quietly("ROLLBACK");
+    closing_ahead_ = false;
+    bool begun = !begin_pending();
+    ahead_.clear();
+    if (begun) quietly("ROLLBACK");
 }
 
 void PgStore::begin_write(WriteScope scope) {
@@ -374,13 +380,19 @@ void PgStore::commit_write(WriteScope scope, std::int64_t rev, const Touched& to
     if (notify_)
         steps.push_back({"notify", PgParams().add(kSignalChannel).add(encode_signal(signal))});
     if (rev % kPruneEvery == 0) prune_tombstones(rev, steps);
-    bool alone = scope == WriteScope::alone;
-    steps.push_back({alone ? "COMMIT" : "RELEASE SAVEPOINT request", {}, false});
     writing_ = false;
-    std::vector<PgResult> results = send(std::move(steps));
-    // COMMIT of a transaction in which a statement failed succeeds, as a rollback.
-    if (alone && std::strcmp(PQcmdStatus(results.back().get()), "ROLLBACK") == 0)
-        throw PgError("25P02", "COMMIT: the transaction had failed and was rolled back");
+    if (scope == WriteScope::alone) {
+        for (PgStep& step : steps) later(std::move(step));
+        commit_transaction();
+        return;
+    }
+    // In a batch they wait for the next request's first statement, or the batch's COMMIT: one
+    // round trip less per request. Should they fail there, the batch is no longer intact (this
+    // request's answer is already made), and the group committer fails it whole.
+    flush_copy();
+    for (PgStep& step : steps) later(std::move(step));
+    later({"RELEASE SAVEPOINT request", {}, false});
+    closing_ahead_ = true;
 }
 
 void PgStore::rollback_write(WriteScope scope) noexcept {

@@ -13,8 +13,9 @@
 // Round trips (each one a wait for the server, which on a busy host dominates a request): a
 // transaction's BEGIN (or SAVEPOINT) and revision bump go out in one pipeline with its first
 // statement, writes whose answer is not needed (an UPDATE) with the next statement, a write's
-// closing statements (entity revisions, NOTIFY, RELEASE or COMMIT) in one pipeline; a read's
-// COMMIT is sent without waiting for its answer. A PATCH is two round trips, a GET one.
+// closing statements (entity revisions, NOTIFY, COMMIT) in one pipeline, or in a batch
+// (RELEASE) with the next request's first statement; a read's COMMIT is sent without waiting
+// for its answer. A GET is one round trip, a batched PATCH one plus its share of the COMMIT.
 //
 // Failures throw PgError; connection loss, restarts, timeouts, serialization failures and
 // read-only servers are transient (→ 503). A transaction that finds its idle connection gone
@@ -85,6 +86,8 @@ class PgStore final : public Store {
     // Runs a write whose answer is not needed with the next statement of its transaction
     // (commit_write sends the last ones); a failure is thrown from there.
     void later(PgStep step);
+    // Whether the transaction's BEGIN still waits in ahead_ (nothing of it was sent).
+    bool begin_pending() const;
     // Runs SQL that may fail without consequence (ending a transaction on a dead connection).
     void quietly(const char* sql) noexcept;
     PgResult run(const std::string& name, const PgParams& params = {});
@@ -113,6 +116,10 @@ class PgStore final : public Store {
     // writes whose answers are not needed (later()).
     std::vector<PgStep> ahead_;
     std::optional<size_t> bump_at_;
+    // ahead_ holds the closing statements of a batched request already answered; if they fail,
+    // the batch is broken (batch_intact() is false).
+    bool closing_ahead_ = false;
+    bool batch_broken_ = false;
     size_t inserts_ = 0;       // in this write transaction
     Copy rows_copy_;           // the entity's rows
     Copy items_copy_;          // their checklist items, sent after them
