@@ -140,7 +140,7 @@ TEST_CASE("pg: caller errors are not transient and say which statement failed", 
     CHECK(conn.ok());
 }
 
-TEST_CASE("pg: a pipeline answers each step in order; a failed step stops the rest", "[pg]") {
+TEST_CASE("pg: a pipeline answers each step in order, and a failed step stops the rest", "[pg]") {
     TestDatabase db;
     PgConn conn(db.uri(), kApp);
     conn.exec("CREATE TABLE u (k int PRIMARY KEY)");
@@ -168,7 +168,7 @@ TEST_CASE("pg: a pipeline answers each step in order; a failed step stops the re
     CHECK(conn.exec("SELECT string_agg(k::text, ',' ORDER BY k) FROM u").text(0, 0) == "1,2");
 }
 
-TEST_CASE("pg: COPY FROM STDIN takes text rows; a bad row fails it whole", "[pg]") {
+TEST_CASE("pg: COPY FROM STDIN takes text rows, and a bad row fails it whole", "[pg]") {
     TestDatabase db;
     PgConn conn(db.uri(), kApp);
     conn.exec("CREATE TABLE t (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, s text)");
@@ -187,8 +187,7 @@ TEST_CASE("pg: COPY FROM STDIN takes text rows; a bad row fails it whole", "[pg]
     CHECK(conn.exec("SELECT 1").int64(0, 0) == 1);
 }
 
-TEST_CASE("pg: a statement sent quietly runs at once; its answer is dropped before the next",
-          "[pg]") {
+TEST_CASE("pg: a statement sent quietly runs at once, its answer dropped before the next", "[pg]") {
     TestDatabase db;
     PgConn conn(db.uri(), kApp);
     PgConn other(db.uri(), kApp);
