@@ -165,12 +165,14 @@ PgConn::PgConn(const std::string& uri, const char* application) {
     }
 }
 
-PgConn::PgConn(PgConn&& other) noexcept : conn_(other.release()) {}
+PgConn::PgConn(PgConn&& other) noexcept
+    : conn_(other.release()), unread_(std::exchange(other.unread_, false)) {}
 
 PgConn& PgConn::operator=(PgConn&& other) noexcept {
     if (this != &other) {
         PQfinish(conn_);
         conn_ = other.release();
+        unread_ = std::exchange(other.unread_, false);
     }
     return *this;
 }
@@ -184,23 +186,89 @@ PGconn* PgConn::release() {
 }
 
 PgResult PgConn::exec(const char* sql) {
+    settle();
     return check(PQexec(conn_, sql), sql);
 }
 
 PgResult PgConn::query(const char* sql, const PgParams& params) {
+    settle();
     std::vector<const char*> values = params.pointers();
     return check(
         PQexecParams(conn_, sql, params.size(), nullptr, values.data(), nullptr, nullptr, 0), sql);
 }
 
 void PgConn::prepare(const char* name, const char* sql) {
+    settle();
     check(PQprepare(conn_, name, sql, 0, nullptr), std::string("prepare ") + name);
 }
 
 PgResult PgConn::run_prepared(const char* name, const PgParams& params) {
+    settle();
     std::vector<const char*> values = params.pointers();
     return check(PQexecPrepared(conn_, name, params.size(), values.data(), nullptr, nullptr, 0),
                  name);
+}
+
+std::vector<PgResult> PgConn::pipeline(const std::vector<PgStep>& steps) {
+    settle();
+    std::vector<PgResult> raw;
+    if (PQenterPipelineMode(conn_) == 1) {
+        bool sent = true;
+        for (const PgStep& step : steps) {
+            std::vector<const char*> values = step.params.pointers();
+            sent = step.prepared
+                       ? PQsendQueryPrepared(conn_, step.statement.c_str(), step.params.size(),
+                                             values.data(), nullptr, nullptr, 0) == 1
+                       : PQsendQueryParams(conn_, step.statement.c_str(), 0, nullptr, nullptr,
+                                           nullptr, nullptr, 0) == 1;
+            if (!sent) break;
+        }
+        if (sent && PQpipelineSync(conn_) == 1) {
+            // Each step answers with its result and a NULL; the sync comes last. A step the
+            // server skipped after a failure answers PGRES_PIPELINE_ABORTED.
+            for (size_t i = 0; i < steps.size(); ++i) {
+                PGresult* result = PQgetResult(conn_);
+                raw.emplace_back(result);
+                if (!result) break;  // the connection is gone
+                while (PGresult* more = PQgetResult(conn_)) PQclear(more);
+            }
+            if (raw.size() == steps.size() && raw.back().get()) PQclear(PQgetResult(conn_));
+        }
+        PQexitPipelineMode(conn_);
+    }
+    std::vector<PgResult> results;
+    for (size_t i = 0; i < steps.size(); ++i)
+        results.push_back(check(i < raw.size() ? raw[i].release() : nullptr, steps[i].statement));
+    return results;
+}
+
+void PgConn::copy_in(const char* sql, std::string_view data) {
+    settle();
+    PgResult start(PQexec(conn_, sql));
+    if (PQresultStatus(start.get()) != PGRES_COPY_IN) {
+        check(start.release(), sql);
+        throw PgError("", std::string(sql) + ": not a COPY FROM STDIN");
+    }
+    bool sent = PQputCopyData(conn_, data.data(), static_cast<int>(data.size())) == 1;
+    PQputCopyEnd(conn_, sent ? nullptr : "the data could not be sent");
+    PgResult result = check(PQgetResult(conn_), sql);
+    while (PGresult* more = PQgetResult(conn_)) PQclear(more);
+}
+
+void PgConn::send_quietly(const char* sql) {
+    settle();
+    unread_ = PQsendQuery(conn_, sql) == 1;
+}
+
+PGTransactionStatusType PgConn::transaction_status() {
+    settle();
+    return PQtransactionStatus(conn_);
+}
+
+void PgConn::settle() {
+    if (!unread_) return;
+    unread_ = false;
+    while (PGresult* result = PQgetResult(conn_)) PQclear(result);
 }
 
 PgResult PgConn::check(PGresult* raw, std::string_view context) const {

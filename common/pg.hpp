@@ -102,6 +102,14 @@ class PgConnParams {
     std::vector<const char*> values_;
 };
 
+// One statement of PgConn::pipeline: a prepared statement by name with its parameters, or
+// (prepared = false) SQL without parameters.
+struct PgStep {
+    std::string statement;
+    PgParams params = {};
+    bool prepared = true;
+};
+
 class PgConn {
   public:
     // Connects to `uri`, any libpq connection string or URI (empty: libpq's PG* environment alone),
@@ -126,12 +134,25 @@ class PgConn {
     // Prepares `sql` under `name` for the life of this connection; run it with run_prepared().
     void prepare(const char* name, const char* sql);
     PgResult run_prepared(const char* name, const PgParams& params = {});
+    // Sends every step in one round trip (libpq's pipeline mode) and returns their results in
+    // order. Throws PgError for the first step that failed; the server skipped the rest.
+    std::vector<PgResult> pipeline(const std::vector<PgStep>& steps);
+    // COPY … FROM STDIN with `data` (COPY's text format) as the whole input. Throws PgError.
+    void copy_in(const char* sql, std::string_view data);
+    // Sends SQL without waiting for its answer, which is read and dropped before the next use of
+    // the connection (ending a read-only transaction costs no round trip of its own).
+    void send_quietly(const char* sql);
+    // Reads and drops the answer send_quietly left unread, if any (every call here does so first).
+    void settle();
+    // PQtransactionStatus once any answer send_quietly left unread is read.
+    PGTransactionStatusType transaction_status();
 
   private:
     // Returns `result` if it succeeded; throws PgError (context: what was run) otherwise.
     PgResult check(PGresult* result, std::string_view context) const;
 
     PGconn* conn_ = nullptr;
+    bool unread_ = false;
 };
 
 // A transaction that rolls back unless committed: `begin` is the statement that opens it

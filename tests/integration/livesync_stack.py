@@ -84,7 +84,8 @@ class Response:
 class Stack:
     def __init__(self, daemon=True, workers=2, config=None, start_pool=True, nginx_workers=1,
                  server_names="localhost", access="open", access_values=None, users=(),
-                 ready_headers=None, port=None, daemon_config=None):
+                 ready_headers=None, port=None, daemon_config=None, store=None,
+                 pg_durable=False):
         """workers: the pool's; nginx_workers: nginx's (more than one only when one worker's
         open-file limit would be exceeded, e.g. by the fan-out benchmark's subscribers);
         server_names: the site's nginx server_name (its certificate names localhost and
@@ -93,7 +94,11 @@ class Stack:
         which `users` are added by the real packaging/livesync-users (their passwords in
         `passwords`); ready_headers: what the readiness check sends (default: the first user's
         basic credentials, if any); port: nginx's (default: a free one); daemon_config: settings
-        for the daemon alone, over the shared file's (its `--key value` overrides)."""
+        for the daemon alone, over the shared file's (its `--key value` overrides); store:
+        "sqlite" or "postgres" (default: LIVESYNC_TEST_STORE); pg_durable: the PostgreSQL
+        cluster keeps fsync and synchronous_commit on (benchmarks)."""
+        self.store = store or STORE
+        self.pg_durable = pg_durable
         self.server_names = server_names
         self.access = access
         self.access_values = dict(access_values or {})
@@ -133,8 +138,8 @@ class Stack:
         try:
             self._make_cert()
             self._add_users()
-            if STORE == "postgres":
-                self.pg = PgCluster()
+            if self.store == "postgres":
+                self.pg = PgCluster(durable=self.pg_durable)
                 self.pg.start()
                 self.db_path = self.pg.uri
             self._write_config()

@@ -1,6 +1,7 @@
 """A throwaway PostgreSQL cluster for integration tests, made by scripts/pg-cluster (which the
 unit tests' ctest fixture and `scripts/run --postgres` use too): a fresh temp dir, a free loopback
-port, fsync off. Stopped and removed on exit, pass or fail, and at interpreter exit as a last
+port, fsync off (durable=True keeps PostgreSQL's durable defaults, fsync and synchronous_commit
+on, for benchmarks). Stopped and removed on exit, pass or fail, and at interpreter exit as a last
 resort.
 
     with PgCluster() as pg:
@@ -19,6 +20,9 @@ _live_clusters = set()
 
 
 class PgCluster:
+    def __init__(self, durable=False):
+        self.durable = durable
+
     def __enter__(self):
         self.start()
         return self
@@ -30,7 +34,7 @@ class PgCluster:
         self.dir = tempfile.mkdtemp(prefix="ls-pg-")
         _live_clusters.add(self)
         try:
-            self.uri = self._script("start", "--throwaway")
+            self.uri = self._script("start", *(() if self.durable else ("--throwaway",)))
         except BaseException:
             self.stop()
             raise

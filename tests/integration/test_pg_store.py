@@ -71,6 +71,41 @@ class Revisions(PgCase):
         self.assertEqual(ids, sorted(ids))
 
 
+    def test_requests_failing_inside_batches_give_back_their_revisions(self):
+        # A batched request's closing statements wait for the next request's first one; a
+        # request refused after its read (If-Match, 412) must undo only itself, with its
+        # revision given back, whether a neighbour's closing statements wait ahead of it or not.
+        ids = [self.project(name=f"p{i}")["id"] for i in range(16)]
+        start = self.revisions()["rev"]
+        revs, refused, errors = [], [], []
+
+        def write(pid):
+            try:
+                for i in range(6):
+                    if i % 2:
+                        r = self.req("PATCH", f"/api/projects/{pid}", json={"owner": "x"},
+                                     headers={"If-Match": '"999999"'})
+                        refused.append(r.status)
+                    else:
+                        revs.append(self.ok("PATCH", f"/api/projects/{pid}",
+                                            json={"description": f"d{i}"})["rev"])
+            except Exception as e:  # noqa: BLE001 - reported below
+                errors.append(e)
+
+        threads = [threading.Thread(target=write, args=(pid,)) for pid in ids]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        self.assertEqual(errors, [])
+        self.assertEqual(refused, [412] * 48)
+        self.assertEqual(sorted(revs), list(range(start + 1, start + 49)), "gaps or duplicates")
+        self.assertEqual(self.revisions()["rev"], start + 48)
+        for pid in ids:
+            row = self.ok("GET", f"/api/projects/{pid}")
+            self.assertEqual((row["description"], row["owner"]), ("d4", ""))
+
+
 class Migration(PgCase):
     def test_an_empty_database_gets_the_current_schema(self):
         # The stack started the pool on a database just created empty.

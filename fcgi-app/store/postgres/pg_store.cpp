@@ -2,9 +2,11 @@
 
 #include <algorithm>
 #include <cstring>
+#include <iterator>
 #include <set>
 #include <stdexcept>
 #include <unordered_map>
+#include <utility>
 
 #include "schema.hpp"
 #include "store/clock.hpp"
@@ -16,6 +18,10 @@ namespace {
 constexpr const char* kApplication = "livesync-fcgi";
 // As on SQLite: tombstones are pruned on every kPruneEvery-th revision.
 constexpr std::int64_t kPruneEvery = 256;
+// Rows an import sends per COPY at most (their ids reserved at once).
+constexpr std::int64_t kCopyRows = 4096;
+constexpr const char* kItemsCopy =
+    "COPY checklist_items (id, subcomponent_id, position, label, done) FROM STDIN";
 // Rows a CSV export reads per round trip.
 constexpr const char* kFetch = "FETCH 1000 FROM ";
 
@@ -86,15 +92,57 @@ void require_storable(const char* field, const std::string& text) {
         throw UnstorableValue(field, std::string(field) + " holds a NUL character");
 }
 
-void add_editable(PgParams& p, const EntitySpec& s, const Row& row) {
+void require_storable(const Row& row) {
     require_storable("name", row.name);
     require_storable("description", row.description);
     require_storable("owner", row.owner);
     for (const ChecklistItem& item : row.checklist) require_storable("checklist", item.label);
+}
+
+void add_editable(PgParams& p, const EntitySpec& s, const Row& row) {
+    require_storable(row);
     if (!s.parent_column.empty()) p.add(row.parent_id);
     p.add(row.name).add(row.description).add(row.status);
     if (s.has_owner) p.add(row.owner);
     if (s.has_phases) p.add(static_cast<std::int64_t>(row.phases));
+}
+
+// One field of a row in COPY's text format, and the delimiter after it.
+void append_copy_field(std::string& out, std::string_view value, char end) {
+    for (char c : value) {
+        switch (c) {
+            case '\\':
+                out += "\\\\";
+                break;
+            case '\n':
+                out += "\\n";
+                break;
+            case '\r':
+                out += "\\r";
+                break;
+            case '\t':
+                out += "\\t";
+                break;
+            default:
+                out += c;
+        }
+    }
+    out += end;
+}
+
+// A row as a line of COPY text, in select_columns order.
+void append_copy_row(std::string& out, const EntitySpec& s, const Row& row) {
+    append_copy_field(out, std::to_string(row.id), '\t');
+    if (!s.parent_column.empty()) append_copy_field(out, std::to_string(row.parent_id), '\t');
+    append_copy_field(out, row.name, '\t');
+    append_copy_field(out, row.description, '\t');
+    append_copy_field(out, row.status, '\t');
+    if (s.has_owner) append_copy_field(out, row.owner, '\t');
+    if (s.has_phases) append_copy_field(out, std::to_string(row.phases), '\t');
+    append_copy_field(out, row.created_at, '\t');
+    append_copy_field(out, row.updated_at, '\t');
+    append_copy_field(out, row.updated_by, '\t');
+    append_copy_field(out, std::to_string(row.rev), '\n');
 }
 
 void read_row_into(const EntitySpec& s, const PgResult& r, int i, Row& row) {
@@ -125,6 +173,8 @@ PgStore::PgStore(const Config& config)
         {"set_entity_rev", "UPDATE revisions SET rev = $1 WHERE name = $2"},
         {"notify", "SELECT pg_notify($1, $2)"},
         {"revisions", "SELECT name, rev FROM revisions"},
+        {"reserve_ids",
+         "SELECT nextval(pg_get_serial_sequence($1, 'id')) FROM generate_series(1, $2)"},
         {"checklists",
          "SELECT subcomponent_id, id, label, done FROM checklist_items "
          "WHERE subcomponent_id = ANY ($1::bigint[]) ORDER BY subcomponent_id, position, id"},
@@ -154,6 +204,7 @@ PgStore::PgStore(const Config& config)
                                  numbered("INSERT INTO " + table + " (" + editable +
                                           ", created_at, updated_at, updated_by, rev) VALUES (" +
                                           placeholders(editable) + ", ?, ?, ?, ?) RETURNING id"));
+        copy_sql_[entity_index(e)] = "COPY " + table + " (" + select_columns(s) + ") FROM STDIN";
         statements_.emplace_back(
             name_of(e, "update"),
             numbered("UPDATE " + table + " SET " + assignments(editable) +
@@ -179,124 +230,184 @@ PgConn& PgStore::conn() {
     return *conn_;
 }
 
-void PgStore::open_transaction(const char* begin) {
+void PgStore::open_later(const char* begin) {
     // A transaction some failure left open must not swallow this one.
-    if (conn_ && conn_->ok() && PQtransactionStatus(conn_->get()) != PQTRANS_IDLE)
-        quietly("ROLLBACK");
-    try {
-        conn().exec(begin);
-    } catch (const PgError& e) {
-        // An idle connection the server dropped (a restart, pg_terminate_backend) is noticed
-        // only now; nothing was done on it, so a new one may take its place.
-        if (conn_ && conn_->ok()) throw;
-        conn().exec(begin);
-    }
+    if (conn_ && conn_->ok() && conn_->transaction_status() != PQTRANS_IDLE) quietly("ROLLBACK");
+    ahead_.push_back({begin, {}, false});
 }
 
 void PgStore::commit_transaction() {
-    PgResult result = conn_->exec("COMMIT");
+    PgResult result = std::move(send({{"COMMIT", {}, false}}).back());
     // COMMIT of a transaction in which a statement failed succeeds, as a rollback.
     if (std::strcmp(PQcmdStatus(result.get()), "ROLLBACK") == 0)
         throw PgError("25P02", "COMMIT: the transaction had failed and was rolled back");
 }
 
 void PgStore::quietly(const char* sql) noexcept {
-    if (conn_ && conn_->ok()) PQclear(PQexec(conn_->get(), sql));
+    if (!conn_ || !conn_->ok()) return;
+    conn_->settle();
+    PQclear(PQexec(conn_->get(), sql));
+}
+
+std::vector<PgResult> PgStore::send(std::vector<PgStep> steps) {
+    flush_copy();
+    size_t ahead = ahead_.size();
+    std::optional<size_t> bump_at = std::exchange(bump_at_, std::nullopt);
+    bool closing = std::exchange(closing_ahead_, false);
+    steps.insert(steps.begin(), std::make_move_iterator(ahead_.begin()),
+                 std::make_move_iterator(ahead_.end()));
+    ahead_.clear();
+    if (steps.empty()) return {};
+    PgConn& c = conn();
+    bool in_transaction = c.transaction_status() != PQTRANS_IDLE;
+    auto go = [&](PgConn& on) {
+        if (steps.size() > 1) return on.pipeline(steps);
+        std::vector<PgResult> one;
+        one.push_back(steps[0].prepared
+                          ? on.run_prepared(steps[0].statement.c_str(), steps[0].params)
+                          : on.exec(steps[0].statement.c_str()));
+        return one;
+    };
+    std::vector<PgResult> results;
+    try {
+        results = go(c);
+    } catch (const PgError&) {
+        if (closing) batch_broken_ = true;
+        // A connection the server dropped while idle (a restart, pg_terminate_backend) is
+        // noticed only now; if this opened the transaction, nothing was done on it, so a new
+        // one may take its place. Inside a transaction the transaction is lost anyway.
+        if (in_transaction || (conn_ && conn_->ok())) throw;
+        results = go(conn());
+    }
+    if (bump_at) write_rev_ = results[*bump_at].int64(0, 0);
+    results.erase(results.begin(), results.begin() + static_cast<std::ptrdiff_t>(ahead));
+    return results;
+}
+
+bool PgStore::begin_pending() const {
+    return !ahead_.empty() && ahead_.front().statement.starts_with("BEGIN");
+}
+
+void PgStore::later(PgStep step) {
+    ahead_.push_back(std::move(step));
 }
 
 PgResult PgStore::run(const std::string& name, const PgParams& params) {
-    PgConn& c = conn();
-    bool in_transaction = PQtransactionStatus(c.get()) != PQTRANS_IDLE;
-    try {
-        return c.run_prepared(name.c_str(), params);
-    } catch (const PgError&) {
-        // A statement of its own (a health check) on a connection the server dropped while idle
-        // is run again on a new one; inside a transaction the transaction is lost anyway.
-        if (in_transaction || (conn_ && conn_->ok())) throw;
-        return conn().run_prepared(name.c_str(), params);
-    }
+    return std::move(send({{name, params}}).back());
 }
 
 PgResult PgStore::run_shaped(const std::string& sql, const PgParams& params) {
-    PgConn& c = conn();
+    send({});  // the transaction is opened (on a live connection) before its shapes are prepared
     auto it = shaped_.find(sql);
     if (it == shaped_.end()) {
         std::string name = "shape" + std::to_string(shaped_.size());
-        c.prepare(name.c_str(), sql.c_str());
+        conn().prepare(name.c_str(), sql.c_str());
         it = shaped_.emplace(sql, name).first;
     }
-    return c.run_prepared(it->second.c_str(), params);
+    return conn().run_prepared(it->second.c_str(), params);
 }
 
 void PgStore::begin_read() {
-    open_transaction("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY");
+    open_later("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY");
 }
 
 void PgStore::end_read() noexcept {
-    quietly("COMMIT");
+    if (!ahead_.empty()) {
+        ahead_.clear();  // nothing was read, so nothing was opened
+        return;
+    }
+    if (conn_ && conn_->ok()) conn_->send_quietly("COMMIT");
 }
 
 void PgStore::begin_batch() {
-    open_transaction("BEGIN ISOLATION LEVEL READ COMMITTED");
+    open_later("BEGIN ISOLATION LEVEL READ COMMITTED");
     batch_open_ = true;
+    batch_broken_ = false;
 }
 
 bool PgStore::batch_intact() const {
+    if (batch_broken_) return false;
+    if (begin_pending()) return true;  // no request of the batch has got as far as a statement
     return conn_ && conn_->ok() && PQtransactionStatus(conn_->get()) == PQTRANS_INTRANS;
 }
 
 void PgStore::commit_batch() {
     batch_open_ = false;
+    if (begin_pending()) {
+        ahead_.clear();  // no request of the batch got as far as a statement
+        return;
+    }
     commit_transaction();
 }
 
 void PgStore::rollback_batch() noexcept {
     batch_open_ = false;
-    quietly("ROLLBACK");
+    closing_ahead_ = false;
+    bool begun = !begin_pending();
+    ahead_.clear();
+    if (begun) quietly("ROLLBACK");
 }
 
 void PgStore::begin_write(WriteScope scope) {
     if (scope == WriteScope::in_batch) {
         if (!batch_open_)
             throw std::logic_error("a batched write transaction without a WriteBatch");
-        conn_->exec("SAVEPOINT request");
+        ahead_.push_back({"SAVEPOINT request", {}, false});
     } else {
-        open_transaction("BEGIN ISOLATION LEVEL READ COMMITTED");
+        open_later("BEGIN ISOLATION LEVEL READ COMMITTED");
     }
+    // The first statement: the revision row's lock is held until COMMIT, so the rows this
+    // transaction reads after it are the latest committed.
+    bump_at_ = ahead_.size();
+    ahead_.push_back({"bump_global"});
+    inserts_ = 0;
+    rows_copy_ = {};
+    items_copy_ = {};
     writing_ = true;
-    // The first statement: the revision row's lock is held until COMMIT. If it fails (a
-    // read-only server, a timeout), there is no WriteTransaction to end what was opened.
-    try {
-        write_rev_ = run("bump_global").int64(0, 0);
-    } catch (...) {
-        rollback_write(scope);
-        throw;
-    }
 }
 
 std::int64_t PgStore::write_revision() {
+    send({});
     return write_rev_;
 }
 
 void PgStore::commit_write(WriteScope scope, std::int64_t rev, const Touched& touched,
                            const ChangeSignal& signal) {
+    std::vector<PgStep> steps;
     for (Entity e : kTableEntities)
         if (touched[entity_index(e)])
-            run("set_entity_rev", PgParams().add(rev).add(entity_name(e)));
+            steps.push_back({"set_entity_rev", PgParams().add(rev).add(entity_name(e))});
     // Inside the transaction (or the request's savepoint): PostgreSQL delivers it at COMMIT, once
     // per committed transaction, and drops it with a rollback. The differing revisions keep it
     // from folding two requests' signals of one batch into one.
-    if (notify_) run("notify", PgParams().add(kSignalChannel).add(encode_signal(signal)));
-    if (rev % kPruneEvery == 0) prune_tombstones(rev);
+    if (notify_)
+        steps.push_back({"notify", PgParams().add(kSignalChannel).add(encode_signal(signal))});
+    if (rev % kPruneEvery == 0) prune_tombstones(rev, steps);
     writing_ = false;
-    if (scope == WriteScope::in_batch)
-        conn_->exec("RELEASE SAVEPOINT request");
-    else
+    if (scope == WriteScope::alone) {
+        for (PgStep& step : steps) later(std::move(step));
         commit_transaction();
+        return;
+    }
+    // In a batch they wait for the next request's first statement, or the batch's COMMIT: one
+    // round trip less per request. Should they fail there, the batch is no longer intact (this
+    // request's answer is already made), and the group committer fails it whole.
+    flush_copy();
+    for (PgStep& step : steps) later(std::move(step));
+    later({"RELEASE SAVEPOINT request", {}, false});
+    closing_ahead_ = true;
 }
 
 void PgStore::rollback_write(WriteScope scope) noexcept {
     writing_ = false;
+    rows_copy_.text.clear();
+    items_copy_.text.clear();
+    if (bump_at_) {
+        // Nothing of this transaction was sent: forget its BEGIN or SAVEPOINT and what follows.
+        ahead_.resize(*std::exchange(bump_at_, std::nullopt) - 1);
+        return;
+    }
+    ahead_.clear();
     quietly(scope == WriteScope::alone
                 ? "ROLLBACK"
                 : "ROLLBACK TO SAVEPOINT request; RELEASE SAVEPOINT request");
@@ -374,11 +485,11 @@ Changes PgStore::changes_since(Entity entity, const ListFilter& filter, std::int
     return changes;
 }
 
-void PgStore::prune_tombstones(std::int64_t rev) {
+void PgStore::prune_tombstones(std::int64_t rev, std::vector<PgStep>& steps) {
     std::int64_t horizon = rev - horizon_revs_;
     if (horizon <= 0) return;
-    run("prune_tombstones", PgParams().add(horizon));
-    run("raise_horizon", PgParams().add(horizon));
+    steps.push_back({"prune_tombstones", PgParams().add(horizon)});
+    steps.push_back({"raise_horizon", PgParams().add(horizon)});
 }
 
 void PgStore::load_checklists(std::vector<Row>& rows) {
@@ -398,6 +509,7 @@ void PgStore::for_each(Entity entity, const std::function<void(const Row&)>& vis
     const EntitySpec& s = spec_of(entity);
     // Two cursors in id order, read a chunk at a time, the checklist items merged in as they
     // come: a whole table never sits in memory.
+    send({});
     PgConn& c = conn();
     c.exec(("DECLARE export_rows NO SCROLL CURSOR FOR SELECT " + select_columns(s) + " FROM " +
             std::string(s.table) + " ORDER BY id")
@@ -444,12 +556,58 @@ void PgStore::insert(WriteTransaction& tx, Entity entity, Row& row) {
     row.rev = tx.rev();
     row.created_at = row.updated_at = now_iso8601();
     row.updated_by = tx.user();
+    // The second row and on of one transaction (an import) go out by COPY, up to kCopyRows at a
+    // time. The first goes alone: a single create then reserves no id it does not use.
+    if (++inserts_ > 1) {
+        require_storable(row);
+        row.id = take_id(rows_copy_, s.table, copy_sql_[entity_index(entity)]);
+        append_copy_row(rows_copy_.text, s, row);
+        std::int64_t position = 0;
+        for (ChecklistItem& item : row.checklist) {
+            item.id = take_id(items_copy_, "checklist_items", kItemsCopy);
+            std::string& out = items_copy_.text;
+            append_copy_field(out, std::to_string(item.id), '\t');
+            append_copy_field(out, std::to_string(row.id), '\t');
+            append_copy_field(out, std::to_string(++position), '\t');
+            append_copy_field(out, item.label, '\t');
+            append_copy_field(out, item.done ? "t" : "f", '\n');
+        }
+        tx.touch(entity);
+        return;
+    }
     PgParams params;
     add_editable(params, s, row);
     params.add(row.created_at).add(row.updated_at).add(row.updated_by).add(row.rev);
     row.id = run(name_of(entity, "insert"), params).int64(0, 0);
     if (s.has_checklist) write_checklist(row, false);
     tx.touch(entity);
+}
+
+std::int64_t PgStore::take_id(Copy& copy, std::string_view table, const std::string& sql) {
+    if (copy.sql != sql || copy.next == copy.ids.size()) {
+        flush_copy();
+        // Doubling from 1, up to kCopyRows: a small import leaves a small gap in the ids (a
+        // transaction that rolls back leaves its ids unused too, as INSERT does).
+        copy.reserved = copy.sql == sql ? std::min(copy.reserved * 2, kCopyRows) : 1;
+        copy.sql = sql;
+        PgResult ids = run("reserve_ids", PgParams().add(table).add(copy.reserved));
+        copy.ids.clear();
+        for (int i = 0; i < ids.rows(); ++i) copy.ids.push_back(ids.int64(i, 0));
+        std::sort(copy.ids.begin(), copy.ids.end());
+        copy.next = 0;
+    }
+    return copy.ids.at(copy.next++);
+}
+
+void PgStore::flush_copy() {
+    if (rows_copy_.text.empty() && items_copy_.text.empty()) return;
+    std::string rows, items;
+    rows.swap(rows_copy_.text);
+    items.swap(items_copy_.text);
+    send({});  // the statements ahead of them (flush_copy is the first thing send does)
+    // The rows first: their items refer to them.
+    if (!rows.empty()) conn().copy_in(rows_copy_.sql.c_str(), rows);
+    if (!items.empty()) conn().copy_in(items_copy_.sql.c_str(), items);
 }
 
 void PgStore::update(WriteTransaction& tx, Entity entity, Row& row) {
@@ -460,7 +618,7 @@ void PgStore::update(WriteTransaction& tx, Entity entity, Row& row) {
     PgParams params;
     add_editable(params, s, row);
     params.add(row.updated_at).add(row.updated_by).add(row.rev).add(row.id);
-    run(name_of(entity, "update"), params);
+    later({name_of(entity, "update"), std::move(params)});
     if (s.has_checklist) write_checklist(row, true);
     tx.touch(entity);
 }
@@ -471,18 +629,18 @@ void PgStore::write_checklist(Row& row, bool existing) {
         std::vector<std::int64_t> kept;
         for (const ChecklistItem& item : row.checklist)
             if (item.id) kept.push_back(item.id);
-        run("checklist_drop", PgParams().add(row.id).add(id_array(kept)));
+        later({"checklist_drop", PgParams().add(row.id).add(id_array(kept))});
     }
     std::int64_t position = 0;
     for (ChecklistItem& item : row.checklist) {
         ++position;
         if (item.id) {
-            run("checklist_update", PgParams()
-                                        .add(position)
-                                        .add(item.label)
-                                        .add(item.done ? "true" : "false")
-                                        .add(item.id)
-                                        .add(row.id));
+            later({"checklist_update", PgParams()
+                                           .add(position)
+                                           .add(item.label)
+                                           .add(item.done ? "true" : "false")
+                                           .add(item.id)
+                                           .add(row.id)});
         } else {
             item.id = run("checklist_insert", PgParams()
                                                   .add(row.id)

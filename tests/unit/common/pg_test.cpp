@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstring>
 #include <string>
+#include <vector>
 
 #include "test_database.hpp"
 
@@ -137,6 +138,72 @@ TEST_CASE("pg: caller errors are not transient and say which statement failed", 
     CHECK_FALSE(duplicate.is_transient());
     CHECK_THAT(duplicate.what(), Catch::StartsWith("put: duplicate key"));
     CHECK(conn.ok());
+}
+
+TEST_CASE("pg: a pipeline answers each step in order, and a failed step stops the rest", "[pg]") {
+    TestDatabase db;
+    PgConn conn(db.uri(), kApp);
+    conn.exec("CREATE TABLE u (k int PRIMARY KEY)");
+    conn.prepare("put", "INSERT INTO u VALUES ($1) RETURNING k * 10");
+    std::vector<PgResult> results = conn.pipeline({{"BEGIN", {}, false},
+                                                   {"put", PgParams().add(1)},
+                                                   {"put", PgParams().add(2)},
+                                                   {"COMMIT", {}, false}});
+    REQUIRE(results.size() == 4);
+    CHECK(results[1].int64(0, 0) == 10);
+    CHECK(results[2].int64(0, 0) == 20);
+    CHECK(std::string(PQcmdStatus(results[3].get())) == "COMMIT");
+
+    PgError duplicate = error_of([&] {
+        conn.pipeline({{"BEGIN", {}, false},
+                       {"put", PgParams().add(3)},
+                       {"put", PgParams().add(1)},
+                       {"put", PgParams().add(4)}});
+    });
+    CHECK(duplicate.sqlstate() == "23505");
+    CHECK_THAT(duplicate.what(), Catch::StartsWith("put: duplicate key"));
+    // The connection is out of pipeline mode, in the failed transaction, and usable.
+    CHECK(PQtransactionStatus(conn.get()) == PQTRANS_INERROR);
+    conn.exec("ROLLBACK");
+    CHECK(conn.exec("SELECT string_agg(k::text, ',' ORDER BY k) FROM u").text(0, 0) == "1,2");
+}
+
+TEST_CASE("pg: COPY FROM STDIN takes text rows, and a bad row fails it whole", "[pg]") {
+    TestDatabase db;
+    PgConn conn(db.uri(), kApp);
+    conn.exec("CREATE TABLE t (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, s text)");
+    conn.copy_in("COPY t (id, s) FROM STDIN", "7\ta\\\\b\\tc\n8\tline\\none\n");
+    PgResult rows = conn.exec("SELECT id, s FROM t ORDER BY id");
+    REQUIRE(rows.rows() == 2);
+    CHECK(rows.int64(0, 0) == 7);
+    CHECK(rows.text(0, 1) == "a\\b\tc");
+    CHECK(rows.text(1, 1) == "line\none");
+    CHECK(error_of([&] {
+              conn.copy_in("COPY t (id, s) FROM STDIN", "9\tx\nnot a number\ty\n");
+          }).sqlstate() == "22P02");
+    CHECK(conn.exec("SELECT count(*) FROM t").int64(0, 0) == 2);
+    CHECK(error_of([&] { conn.copy_in("SELECT 1", ""); }).what() ==
+          std::string("SELECT 1: not a COPY FROM STDIN"));
+    CHECK(conn.exec("SELECT 1").int64(0, 0) == 1);
+}
+
+TEST_CASE("pg: a statement sent quietly runs at once, its answer dropped before the next", "[pg]") {
+    TestDatabase db;
+    PgConn conn(db.uri(), kApp);
+    PgConn other(db.uri(), kApp);
+    conn.exec("BEGIN ISOLATION LEVEL REPEATABLE READ");
+    conn.exec("CREATE TABLE t (k int)");
+    conn.send_quietly("COMMIT");
+    // The server ran it without this side reading the answer: another connection sees the table.
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (other.exec("SELECT to_regclass('t') IS NOT NULL").text(0, 0) != "t" &&
+           std::chrono::steady_clock::now() < deadline) {
+    }
+    CHECK(other.exec("SELECT to_regclass('t') IS NOT NULL").text(0, 0) == "t");
+    CHECK(conn.transaction_status() == PQTRANS_IDLE);
+    CHECK(conn.exec("SELECT count(*) FROM t").int64(0, 0) == 0);
+    conn.send_quietly("SELEC 1");  // a failure is dropped too
+    CHECK(conn.exec("SELECT 2").int64(0, 0) == 2);
 }
 
 TEST_CASE("pg: a transaction rolls back unless committed, a failed one cannot commit", "[pg]") {
