@@ -25,6 +25,10 @@ class PgError : public std::runtime_error {
     // the transaction lost a race (serialization failure, deadlock) or ran out of time: the
     // request may succeed later.
     bool is_transient() const;
+    // The transaction lost a race with another one (40001 serialization failure, 40P01 deadlock
+    // detected) and the server rolled it back: nothing of it was applied, and running it again
+    // from the start will usually succeed at once. A subset of is_transient().
+    bool is_conflict() const;
 
   private:
     std::string sqlstate_;

@@ -47,6 +47,13 @@ TEST_CASE("pg: SQLSTATEs of outages, overload, lost races and timeouts are trans
         CHECK_FALSE(PgError(state, "x").is_transient());
 }
 
+TEST_CASE("pg: only a serialization failure or a deadlock is a lost race, run again at once") {
+    CHECK(PgError("40001", "x").is_conflict());
+    CHECK(PgError("40P01", "x").is_conflict());
+    for (const char* state : {"", "40000", "40002", "40003", "57014", "55P03", "08006", "23503"})
+        CHECK_FALSE(PgError(state, "x").is_conflict());
+}
+
 TEST_CASE("pg: a malformed URI fails at once, not transient, with libpq's reason") {
     auto start = std::chrono::steady_clock::now();
     PgError bad_key = error_of([] { PgConn("postgresql://127.0.0.1/db?nosuch=1", kApp); });
