@@ -153,6 +153,10 @@ PgConnParams::PgConnParams(const std::string& uri, const char* application)
     values_.push_back(application_.c_str());
     keywords_.push_back("dbname");  // expanded: the URI's own settings come last and win
     values_.push_back(uri_.c_str());
+    // Except this one: livesync's text is UTF-8 whatever the URI or PGCLIENTENCODING say, and
+    // another client encoding would have the server convert it as if it were not.
+    keywords_.push_back("client_encoding");
+    values_.push_back("UTF8");
     keywords_.push_back(nullptr);
     values_.push_back(nullptr);
 }

@@ -87,7 +87,8 @@ class PgParams {
 // The settings livesync connects with: defaults that neither `uri` nor libpq's environment give
 // (connect_timeout=5; TCP keepalives after 30 s idle, every 10 s, 3 lost; tcp_user_timeout=30 s,
 // so a query sent into a dead link fails instead of waiting for TCP to give up), then `uri`,
-// and `application` as the fallback application_name (shown in pg_stat_activity). For
+// and `application` as the fallback application_name (shown in pg_stat_activity); last,
+// client_encoding=UTF8, which neither the URI nor the environment can change. For
 // PQconnectdbParams / PQconnectStartParams with expand_dbname = 1. Throws PgError ("") for a
 // URI libpq cannot parse. Not copyable: the arrays point into it.
 class PgConnParams {

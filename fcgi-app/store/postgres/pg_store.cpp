@@ -149,6 +149,11 @@ PgStore::PgStore(const Config& config)
         std::string editable = editable_columns(s);
         std::string select = "SELECT " + select_columns(s) + " FROM " + table;
         statements_.emplace_back(name_of(e, "select_one"), select + " WHERE id = $1");
+        // Inside a write transaction a row read is locked as its UPDATE or a child's foreign key
+        // would lock it, so that a session outside livesync cannot delete (or change) it between
+        // the check and the write; see find() and exists().
+        statements_.emplace_back(name_of(e, "select_one_locked"),
+                                 select + " WHERE id = $1 FOR NO KEY UPDATE");
         statements_.emplace_back(
             name_of(e, "insert"),
             numbered("INSERT INTO " + table + " (" + editable + ", created_at, updated_at, rev) " +
@@ -158,6 +163,8 @@ PgStore::PgStore(const Config& config)
                                           ", updated_at = ?, rev = ? WHERE id = ?"));
         statements_.emplace_back(name_of(e, "remove"), "DELETE FROM " + table + " WHERE id = $1");
         statements_.emplace_back(name_of(e, "exists"), "SELECT 1 FROM " + table + " WHERE id = $1");
+        statements_.emplace_back(name_of(e, "exists_locked"),
+                                 "SELECT 1 FROM " + table + " WHERE id = $1 FOR KEY SHARE");
         statements_.emplace_back(name_of(e, "has_children"),
                                  "SELECT EXISTS (SELECT 1 FROM " + children_of(e) + " = $1)");
     }
@@ -316,7 +323,8 @@ std::vector<Row> PgStore::read_rows(const EntitySpec& s, const PgResult& r) {
 
 std::optional<Row> PgStore::find(Entity entity, std::int64_t id) {
     const EntitySpec& s = spec_of(entity);
-    std::vector<Row> rows = read_rows(s, run(name_of(entity, "select_one"), PgParams().add(id)));
+    std::vector<Row> rows = read_rows(
+        s, run(name_of(entity, writing_ ? "select_one_locked" : "select_one"), PgParams().add(id)));
     if (rows.empty()) return std::nullopt;
     if (s.has_checklist) load_checklists(rows);
     return std::move(rows[0]);
@@ -428,7 +436,8 @@ void PgStore::for_each(Entity entity, const std::function<void(const Row&)>& vis
 }
 
 bool PgStore::exists(Entity entity, std::int64_t id) {
-    return run(name_of(entity, "exists"), PgParams().add(id)).rows() > 0;
+    return run(name_of(entity, writing_ ? "exists_locked" : "exists"), PgParams().add(id)).rows() >
+           0;
 }
 
 void PgStore::insert(WriteTransaction& tx, Entity entity, Row& row) {

@@ -14,7 +14,7 @@ int current_schema_version();
 // some version. Safe when several pools (on one host or many) start at once: each transaction
 // first takes a transaction-level advisory lock, so one migrates and the others then find the
 // work done. Throws PgError; throws std::runtime_error if the database was written by a newer
-// livesync (refuses to downgrade).
+// livesync (refuses to downgrade) or its encoding is not UTF8.
 void migrate(PgConn& conn);
 
 }  // namespace livesync::store::postgres

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 
@@ -99,6 +100,18 @@ TEST_CASE("pg: timeouts and keepalives get defaults only where the URI gives non
     CHECK(setting(given, "keepalives_idle") == "60");
     CHECK(setting(given, "keepalives_interval") == "10");
     CHECK(given.exec("SHOW application_name").string(0, 0) == "mine");
+}
+
+TEST_CASE("pg: the client encoding is UTF8 whatever the URI or PGCLIENTENCODING say", "[pg]") {
+    TestDatabase db;
+    ::setenv("PGCLIENTENCODING", "LATIN1", 1);
+    PgConn from_env(db.uri(), kApp);
+    ::unsetenv("PGCLIENTENCODING");
+    CHECK(from_env.exec("SHOW client_encoding").string(0, 0) == "UTF8");
+    PgConn from_uri(db.uri("client_encoding=LATIN1"), kApp);
+    CHECK(from_uri.exec("SHOW client_encoding").string(0, 0) == "UTF8");
+    // As sent, byte for byte (in LATIN1 each byte of "é" would be a character of its own).
+    CHECK(from_uri.query("SELECT length($1)", PgParams().add("\xc3\xa9")).int64(0, 0) == 1);
 }
 
 TEST_CASE("pg: statements take $n text parameters and NULLs, results own their rows", "[pg]") {
