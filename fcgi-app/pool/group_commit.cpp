@@ -23,10 +23,9 @@ std::chrono::microseconds retry_delay(int attempt, double random) {
 }  // namespace
 
 GroupCommitter::GroupCommitter(const Config& config)
-    : app_(config),
-      signals_(config.signal_socket),
-      send_datagrams_(!is_postgres_uri(config.database)),
-      random_(std::random_device{}()) {}
+    : app_(config), random_(std::random_device{}()) {
+    if (!is_postgres_uri(config.database)) datagrams_.emplace(config.signal_socket);
+}
 
 http::Response GroupCommitter::handle(const http::Request& request) {
     for (int attempt = 1;; ++attempt) {
@@ -78,9 +77,9 @@ void GroupCommitter::run(const std::vector<Job*>& batch) {
     } else {
         run_together(batch);
     }
-    if (!send_datagrams_) return;
+    if (!datagrams_) return;
     for (Job* job : batch)
-        if (job->signal) signals_.send(*job->signal);
+        if (job->signal) datagrams_->send(*job->signal);
 }
 
 void GroupCommitter::run_together(const std::vector<Job*>& batch) {

@@ -54,10 +54,9 @@ class GroupCommitter {
     void run_together(const std::vector<Job*>& batch);
 
     App app_;
-    SignalSender signals_;
-    // SQLite: a datagram after the commit. PostgreSQL: the store's NOTIFY, sent inside the
-    // transaction, is the signal (and the daemon binds no datagram socket).
-    bool send_datagrams_;
+    // SQLite: a datagram after the commit. PostgreSQL: none (no socket is opened), the store's
+    // NOTIFY, sent inside the transaction, is the signal (and the daemon binds no datagram socket).
+    std::optional<SignalSender> datagrams_;
     std::mutex mutex_;
     std::mt19937 random_;  // the retry pauses' jitter, drawn under mutex_
     std::condition_variable batch_done_;

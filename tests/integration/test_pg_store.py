@@ -10,7 +10,7 @@ import threading
 import time
 import unittest
 
-from api_client import ApiCase
+from api_client import ApiCase, worker_pids
 from livesync_stack import STORE
 
 APP = "application_name = 'livesync-fcgi'"
@@ -73,6 +73,32 @@ class Revisions(PgCase):
         rows = sorted((p["rev"], p["id"]) for p in self.ok("GET", "/api/projects")["items"])
         ids = [i for _, i in rows if _ >= start]
         self.assertEqual(ids, sorted(ids))
+
+
+def unix_datagram_sockets(pid):
+    """How many Unix datagram sockets process `pid` has open (its fds matched with the socket
+    inodes /proc/net/unix lists with type 0002, SOCK_DGRAM)."""
+    with open("/proc/net/unix") as f:
+        dgram = {line.split()[6] for line in list(f)[1:] if line.split()[4] == "0002"}
+    inodes = set()
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            link = os.readlink(f"/proc/{pid}/fd/{fd}")
+        except OSError:
+            continue
+        if link.startswith("socket:["):
+            inodes.add(link[8:-1])
+    return len(inodes & dgram)
+
+
+class Signals(PgCase):
+    def test_the_pool_opens_no_datagram_socket(self):
+        # The change signal is the NOTIFY; the datagram sender SQLite mode uses is never made.
+        self.project()
+        workers = worker_pids(self.stack.procs["fcgi"].pid)
+        self.assertTrue(workers)
+        for pid in workers:
+            self.assertEqual(unix_datagram_sockets(pid), 0, f"worker {pid}")
 
 
 class Migration(PgCase):
