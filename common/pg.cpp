@@ -52,12 +52,15 @@ bool PgError::is_transient() const {
            || s == "57P01"   // admin shutdown, pg_terminate_backend
            || s == "57P02"   // crash shutdown (another backend crashed)
            || s == "57P03"   // cannot connect now (starting up, shutting down)
-           || s == "40001"   // serialization failure
-           || s == "40P01"   // deadlock detected
+           || is_conflict()  // serialization failure, deadlock
            || s == "57014"   // query canceled: statement_timeout
            || s == "55P03"   // lock not available: lock_timeout
            || s == "25006"   // read-only transaction: a standby, e.g. right after a failover
            || s == "58030";  // I/O error
+}
+
+bool PgError::is_conflict() const {
+    return sqlstate_ == "40001" || sqlstate_ == "40P01";
 }
 
 PgResult::PgResult(PgResult&& other) noexcept : result_(other.release()) {}
@@ -150,6 +153,10 @@ PgConnParams::PgConnParams(const std::string& uri, const char* application)
     values_.push_back(application_.c_str());
     keywords_.push_back("dbname");  // expanded: the URI's own settings come last and win
     values_.push_back(uri_.c_str());
+    // Except this one: livesync's text is UTF-8 whatever the URI or PGCLIENTENCODING say, and
+    // another client encoding would have the server convert it as if it were not.
+    keywords_.push_back("client_encoding");
+    values_.push_back("UTF8");
     keywords_.push_back(nullptr);
     values_.push_back(nullptr);
 }

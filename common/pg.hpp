@@ -25,6 +25,10 @@ class PgError : public std::runtime_error {
     // the transaction lost a race (serialization failure, deadlock) or ran out of time: the
     // request may succeed later.
     bool is_transient() const;
+    // The transaction lost a race with another one (40001 serialization failure, 40P01 deadlock
+    // detected) and the server rolled it back: nothing of it was applied, and running it again
+    // from the start will usually succeed at once. A subset of is_transient().
+    bool is_conflict() const;
 
   private:
     std::string sqlstate_;
@@ -83,7 +87,8 @@ class PgParams {
 // The settings livesync connects with: defaults that neither `uri` nor libpq's environment give
 // (connect_timeout=5; TCP keepalives after 30 s idle, every 10 s, 3 lost; tcp_user_timeout=30 s,
 // so a query sent into a dead link fails instead of waiting for TCP to give up), then `uri`,
-// and `application` as the fallback application_name (shown in pg_stat_activity). For
+// and `application` as the fallback application_name (shown in pg_stat_activity); last,
+// client_encoding=UTF8, which neither the URI nor the environment can change. For
 // PQconnectdbParams / PQconnectStartParams with expand_dbname = 1. Throws PgError ("") for a
 // URI libpq cannot parse. Not copyable: the arrays point into it.
 class PgConnParams {

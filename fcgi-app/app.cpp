@@ -53,6 +53,7 @@ std::optional<ChangeSignal> App::take_signal() {
 
 http::Response App::handle(const http::Request& request) {
     context_.announced.reset();
+    lost_race_ = false;
     try {
         return router_.dispatch(context_, request);
     } catch (const ApiError& e) {
@@ -65,6 +66,7 @@ http::Response App::handle(const http::Request& request) {
         if (e.is_transient()) return unavailable(request, e);
         log_failure(request, e);
     } catch (const PgError& e) {
+        lost_race_ = e.is_conflict();
         if (e.is_transient()) return unavailable(request, e);
         log_failure(request, e);
     } catch (const std::exception& e) {

@@ -30,6 +30,10 @@ class App {
     http::Response handle(const http::Request& request);
     // The change signal of the last handled request, if it committed a change.
     std::optional<ChangeSignal> take_signal();
+    // Whether the last handled request was answered 503 only because its transaction lost a
+    // race with another one (PgError::is_conflict): nothing of it was applied, so whoever owns
+    // the transaction may run the request again from the start (see group_commit.hpp).
+    bool lost_race() const { return lost_race_; }
     store::Store& store() { return *store_; }
     // Who commits the writes of the requests handled from now on.
     void set_write_scope(store::WriteScope scope) { context_.write_scope = scope; }
@@ -40,6 +44,7 @@ class App {
     std::shared_ptr<api::ListCache> list_cache_;
     api::Context context_;
     api::ApiRouter router_;
+    bool lost_race_ = false;
 };
 
 }  // namespace livesync

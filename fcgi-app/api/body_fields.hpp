@@ -20,12 +20,6 @@ enum class Mode { create, patch };
 // whose details map each field to its message. Parent existence is checked by the caller.
 void apply_fields(Entity entity, const nlohmann::json& body, store::Row& row, Mode mode);
 
-// Validates checklist items (`[{"id"?, "label", "done"?}]`) against the row's current items:
-// an id must be one of them. Errors go into `errors` as "<field>[i].<key>" → message.
-std::vector<store::ChecklistItem> parse_checklist(const nlohmann::json& items,
-                                                  const std::vector<store::ChecklistItem>& current,
-                                                  const std::string& field, nlohmann::json& errors);
-
 // Throws ApiError(validation_failed) if `errors` has any entry.
 void throw_if_invalid(const nlohmann::json& errors);
 

@@ -1,4 +1,5 @@
 #include "body_fields.hpp"
+#include "fields/id.hpp"
 #include "handlers.hpp"
 #include "http/api_error.hpp"
 #include "http/preconditions.hpp"
@@ -12,7 +13,7 @@ using http::ErrorKind;
 using nlohmann::json;
 
 std::int64_t path_id(const PathParams& params, size_t index) {
-    auto id = http::parse_id(params.at(index));
+    auto id = fields::parse_id(params.at(index));
     if (!id) throw ApiError(ErrorKind::not_found, "no such id '" + params.at(index) + "'");
     return *id;
 }

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <vector>
 
+#include "fields/id.hpp"
 #include "fields/text.hpp"
 #include "http/api_error.hpp"
 #include "http/preconditions.hpp"
@@ -20,7 +21,7 @@ using http::ErrorKind;
 }
 
 std::int64_t positive_id(const std::string& name, const std::string& text) {
-    auto id = http::parse_id(text);
+    auto id = fields::parse_id(text);
     if (!id) bad(name, "must be a positive integer id");
     return *id;
 }
@@ -84,7 +85,7 @@ ListParams parse_list_params(Entity entity, std::string_view query) {
     if (const std::string* v = value("owner")) p.filter.owner = text_filter("owner", *v);
     if (const std::string* v = value("q")) p.filter.name_contains = text_filter("q", *v);
     if (const std::string* v = value("limit")) {
-        auto n = http::parse_id(*v);
+        auto n = fields::parse_id(*v);
         if (!n || *n > kMaxPageLimit)
             bad("limit", "must be an integer from 1 to " + std::to_string(kMaxPageLimit));
         p.window.limit = static_cast<int>(*n);
@@ -97,7 +98,7 @@ ListParams parse_list_params(Entity entity, std::string_view query) {
     if (const std::string* v = value("since")) {
         if (*v == "0")
             p.since = 0;
-        else if (auto r = http::parse_id(*v))
+        else if (auto r = fields::parse_id(*v))
             p.since = *r;
         else
             bad("since", "must be a revision (a non-negative integer)");

@@ -1,4 +1,5 @@
 #include "body_fields.hpp"
+#include "fields/checklist.hpp"
 #include "handlers.hpp"
 #include "http/api_error.hpp"
 #include "http/preconditions.hpp"
@@ -62,7 +63,7 @@ Response replace_checklist(Context& ctx, const Request& request, const PathParam
     throw_if_invalid(errors);
     return change_row(Entity::subcomponents, ctx, request, id, [&](store::Row& row) {
         json item_errors = json::object();
-        row.checklist = parse_checklist(body["items"], row.checklist, "items", item_errors);
+        row.checklist = fields::parse_checklist(body["items"], row.checklist, "items", item_errors);
         throw_if_invalid(item_errors);
     });
 }

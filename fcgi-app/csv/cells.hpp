@@ -8,8 +8,8 @@
 #include <string_view>
 #include <vector>
 
-#include "api/field_rules.hpp"
 #include "entity.hpp"
+#include "fields/field_rules.hpp"
 #include "store/rows.hpp"
 
 namespace livesync::csv {
@@ -18,8 +18,8 @@ namespace livesync::csv {
 // of the most items, each {"label":"…","done":false} with the longest label of characters that
 // JSON writes as \u00XX (6 bytes each). Every other cell is far smaller.
 inline constexpr size_t kMaxExportedCellBytes =
-    api::kChecklistMaxItems *
-        (api::kLabelMax * 6 + sizeof("{\"label\":\"\",\"done\":false},") - 1) +
+    fields::kChecklistMaxItems *
+        (fields::kLabelMax * 6 + sizeof("{\"label\":\"\",\"done\":false},") - 1) +
     1;
 
 enum class Column {

@@ -2,8 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "api/body_fields.hpp"
-#include "api/field_rules.hpp"
+#include "fields/checklist.hpp"
+#include "fields/field_rules.hpp"
 
 namespace livesync::csv {
 namespace {
@@ -21,7 +21,7 @@ class PlainChecklist {
         if (!eat('[')) return false;
         if (eat(']')) return at_end();
         do {
-            if (items.size() == api::kChecklistMaxItems || !item(items.emplace_back()))
+            if (items.size() == fields::kChecklistMaxItems || !item(items.emplace_back()))
                 return false;
         } while (eat(','));
         return eat(']') && at_end();
@@ -37,7 +37,7 @@ class PlainChecklist {
             if (!string(key) || !eat(':')) return false;
             if (key == "label" && !has_label) {
                 std::string_view label;
-                if (!string(label) || api::check_label(label)) return false;
+                if (!string(label) || fields::check_label(label)) return false;
                 item.label = label;
                 has_label = true;
             } else if (key == "done" && !has_done) {
@@ -110,7 +110,7 @@ std::optional<std::string> parse_checklist_cell(std::string_view cell,
     if (parsed.is_discarded() || !parsed.is_array())
         return "must be a JSON array like [{\"label\":\"…\",\"done\":false}]";
     nlohmann::json errors = nlohmann::json::object();
-    items = api::parse_checklist(parsed, {}, "checklist", errors);
+    items = fields::parse_checklist(parsed, {}, "checklist", errors);
     if (errors.empty()) return std::nullopt;
     // Every problem is filed under the one field, already as "item N: …; item M: …".
     return errors.begin().value().get<std::string>();

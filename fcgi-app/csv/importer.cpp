@@ -5,12 +5,12 @@
 #include <unordered_map>
 #include <unordered_set>
 
-#include "api/field_rules.hpp"
 #include "cells.hpp"
 #include "checklist_cell.hpp"
 #include "csv_reader.hpp"
+#include "fields/field_rules.hpp"
+#include "fields/id.hpp"
 #include "fields/text.hpp"
-#include "http/preconditions.hpp"
 
 namespace livesync::csv {
 namespace {
@@ -138,7 +138,7 @@ class Importer {
             if (columns_[i] != Column::id) continue;
             std::string_view cell = strip_neutraliser(record.fields[i]);
             if (cell.empty()) break;
-            auto id = http::parse_id(cell);
+            auto id = fields::parse_id(cell);
             if (!id) {
                 bad(i, "must be the id of an existing " + singular(entity_) +
                            " (to update it) or empty (to create a new one)");
@@ -178,17 +178,17 @@ class Importer {
                 case Column::rev:
                     break;
                 case Column::name:
-                    if (!(problem = api::check_name(cell))) row.name = cell;
+                    if (!(problem = fields::check_name(cell))) row.name = cell;
                     break;
                 case Column::description:
-                    if (!(problem = api::check_description(cell))) row.description = cell;
+                    if (!(problem = fields::check_description(cell))) row.description = cell;
                     break;
                 case Column::status:
                     if (cell.empty()) cell = store::kStatuses[0];
-                    if (!(problem = api::check_status(cell))) row.status = cell;
+                    if (!(problem = fields::check_status(cell))) row.status = cell;
                     break;
                 case Column::owner:
-                    if (!(problem = api::check_owner(cell))) row.owner = cell;
+                    if (!(problem = fields::check_owner(cell))) row.owner = cell;
                     break;
                 case Column::parent:
                     problem = parse_parent(cell, row.parent_id);
@@ -224,7 +224,7 @@ class Importer {
 
     std::optional<std::string> parse_parent(std::string_view cell, std::int64_t& parent_id) {
         std::string what = singular(spec_.parent);
-        auto id = http::parse_id(cell);
+        auto id = fields::parse_id(cell);
         if (!id) return "must be the id of an existing " + what;
         if (!known_parents_.count(*id)) {
             if (!store_.exists(spec_.parent, *id))

@@ -33,7 +33,4 @@ bool none_match_hits(const std::string& header, std::string_view tag);
 // If-Match: true when any listed tag (strong comparison) is `"<rev>"`, or it is `*`.
 bool match_hits(const std::string& header, std::int64_t rev);
 
-// A positive integer that fits in 63 bits, digits only; anything else is nullopt.
-std::optional<std::int64_t> parse_id(std::string_view text);
-
 }  // namespace livesync::http

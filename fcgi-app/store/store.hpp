@@ -120,6 +120,10 @@ class Store {
 
     // The revision vector as committed (inside a write transaction: before it).
     virtual Revisions revisions() = 0;
+    // Inside a write transaction, a row that find() or exists() found stays until the commit, and
+    // find()'s as read: no other session can delete or change it meanwhile (SQLite's write lock
+    // excludes every other writer; PostgreSQL locks the row), so a parent that was checked
+    // cannot vanish before its child is written, nor a row its If-Match was checked against.
     virtual std::optional<Row> find(Entity entity, std::int64_t id) = 0;
     // Every row (of one parent, if given), in id order.
     std::vector<Row> list(Entity entity, std::optional<std::int64_t> parent_id);

@@ -3,6 +3,8 @@ quoting, CRLF or LF, BOM), all-or-nothing on bad files with every bad row listed
 column, the content-type / origin / size / route rules, and exactly one change datagram per
 successful import (none for a refused or empty one)."""
 import json
+import subprocess
+import time
 import unittest
 
 from csv_client import CsvCase, SignalReceiver, csv_text, dump
@@ -185,6 +187,97 @@ class ImportCase(CsvCase):
         r = self.req("GET", "/api/import/projects")
         self.assertError(r, 405)
         self.assertIn("POST", r.headers["allow"])
+
+
+class RowsThatVanish(CsvCase):
+    """A parent, or a row named by id, that is gone: a 422 naming its line and column, the same on
+    both stores, and nothing of the file written. On PostgreSQL a session outside livesync can
+    delete it while the import runs (SQLite's write lock keeps everyone else out): the import
+    then waits for that session and answers exactly as if the row had been gone before."""
+
+    def setUp(self):
+        super().setUp()
+        self.kept = self.project(name="kept")
+        self.gone = self.project(name="gone")
+
+    def solutions_file(self):
+        return f"project_id,name\n{self.kept['id']},a\n{self.gone['id']},b\n"
+
+    def projects_file(self):
+        return f"id,name\n{self.kept['id']},renamed\n{self.gone['id']},renamed\n"
+
+    def expected(self, column):
+        return [{"line": 3, "column": column,
+                 "message": f"project {self.gone['id']} does not exist"}]
+
+    def assertNothingWritten(self):
+        self.assertEqual(self.get("projects", self.kept["id"])["name"], "kept")
+        self.assertEqual(self.ok("GET", "/api/solutions")["items"], [])
+
+    def test_a_parent_deleted_before_the_import(self):
+        self.ok("DELETE", f"/api/projects/{self.gone['id']}", status=204)
+        self.assertEqual(self.import_errors("solutions", self.solutions_file()),
+                         self.expected("project_id"))
+        self.assertNothingWritten()
+
+    def test_a_row_named_by_id_deleted_before_the_import(self):
+        self.ok("DELETE", f"/api/projects/{self.gone['id']}", status=204)
+        self.assertEqual(self.import_errors("projects", self.projects_file()),
+                         self.expected("id"))
+        self.assertNothingWritten()
+
+    def deleting_session(self):
+        """A psql session that deletes the `gone` project and commits once a statement of the
+        pool waits for it (so in the middle of the import's transaction)."""
+        sql = f"""
+            -- the deleter (pg_stat_activity shows the first 1 KiB of this)
+            BEGIN;
+            DELETE FROM projects WHERE id = {self.gone['id']};
+            DO $$
+            DECLARE since timestamptz := clock_timestamp();
+            BEGIN
+              WHILE NOT EXISTS (SELECT 1 FROM pg_locks WHERE NOT granted
+                                AND pg_backend_pid() = ANY (pg_blocking_pids(pid))) LOOP
+                IF clock_timestamp() - since > interval '10 s' THEN
+                  RAISE EXCEPTION 'the import never waited for this session';
+                END IF;
+                PERFORM pg_sleep(0.01);
+              END LOOP;
+            END $$;
+            COMMIT;"""
+        session = subprocess.Popen(["psql", "-X", "-v", "ON_ERROR_STOP=1", "-d",
+                                    self.stack.pg.uri, "-c", sql], stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 10
+        while self.stack.pg.psql("SELECT count(*) FROM pg_stat_activity WHERE wait_event = "
+                                 "'PgSleep' AND query LIKE '%the deleter%'").strip() != "1":
+            if session.poll() is not None:
+                self.fail("the deleting session ended early: " + session.stderr.read())
+            self.assertLess(time.monotonic(), deadline, "the deleting session never started: " +
+                            self.stack.pg.psql("SELECT state, wait_event, left(query, 80) "
+                                               "FROM pg_stat_activity"))
+            time.sleep(0.02)
+        return session
+
+    def import_while_deleted(self, entity, text):
+        session = self.deleting_session()
+        try:
+            return self.import_errors(entity, text)
+        finally:
+            _, err = session.communicate(timeout=20)
+            self.assertEqual(session.returncode, 0, err)
+
+    @unittest.skipUnless(STORE == "postgres", "another session writes only on PostgreSQL")
+    def test_a_parent_deleted_by_another_session_during_the_import(self):
+        self.assertEqual(self.import_while_deleted("solutions", self.solutions_file()),
+                         self.expected("project_id"))
+        self.assertNothingWritten()
+
+    @unittest.skipUnless(STORE == "postgres", "another session writes only on PostgreSQL")
+    def test_a_row_named_by_id_deleted_by_another_session_during_the_import(self):
+        self.assertEqual(self.import_while_deleted("projects", self.projects_file()),
+                         self.expected("id"))
+        self.assertNothingWritten()
 
 
 class ImportLimits(CsvCase):

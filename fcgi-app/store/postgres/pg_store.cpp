@@ -205,12 +205,19 @@ PgStore::PgStore(const Config& config)
                                           ", created_at, updated_at, updated_by, rev) VALUES (" +
                                           placeholders(editable) + ", ?, ?, ?, ?) RETURNING id"));
         copy_sql_[entity_index(e)] = "COPY " + table + " (" + select_columns(s) + ") FROM STDIN";
+        // Inside a write transaction a row read is locked as its UPDATE or a child's foreign key
+        // would lock it, so that a session outside livesync cannot delete (or change) it between
+        // the check and the write; see find() and exists().
+        statements_.emplace_back(name_of(e, "select_one_locked"),
+                                 select + " WHERE id = $1 FOR NO KEY UPDATE");
         statements_.emplace_back(
             name_of(e, "update"),
             numbered("UPDATE " + table + " SET " + assignments(editable) +
                      ", updated_at = ?, updated_by = ?, rev = ? WHERE id = ?"));
         statements_.emplace_back(name_of(e, "remove"), "DELETE FROM " + table + " WHERE id = $1");
         statements_.emplace_back(name_of(e, "exists"), "SELECT 1 FROM " + table + " WHERE id = $1");
+        statements_.emplace_back(name_of(e, "exists_locked"),
+                                 "SELECT 1 FROM " + table + " WHERE id = $1 FOR KEY SHARE");
         statements_.emplace_back(name_of(e, "has_children"),
                                  "SELECT EXISTS (SELECT 1 FROM " + children_of(e) + " = $1)");
     }
@@ -429,7 +436,8 @@ std::vector<Row> PgStore::read_rows(const EntitySpec& s, const PgResult& r) {
 
 std::optional<Row> PgStore::find(Entity entity, std::int64_t id) {
     const EntitySpec& s = spec_of(entity);
-    std::vector<Row> rows = read_rows(s, run(name_of(entity, "select_one"), PgParams().add(id)));
+    std::vector<Row> rows = read_rows(
+        s, run(name_of(entity, writing_ ? "select_one_locked" : "select_one"), PgParams().add(id)));
     if (rows.empty()) return std::nullopt;
     if (s.has_checklist) load_checklists(rows);
     return std::move(rows[0]);
@@ -548,7 +556,8 @@ void PgStore::for_each(Entity entity, const std::function<void(const Row&)>& vis
 }
 
 bool PgStore::exists(Entity entity, std::int64_t id) {
-    return run(name_of(entity, "exists"), PgParams().add(id)).rows() > 0;
+    return run(name_of(entity, writing_ ? "exists_locked" : "exists"), PgParams().add(id)).rows() >
+           0;
 }
 
 void PgStore::insert(WriteTransaction& tx, Entity entity, Row& row) {

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 namespace livesync::store::postgres {
 namespace {
@@ -144,6 +145,14 @@ int current_schema_version() {
 }
 
 void migrate(PgConn& conn, int target_version) {
+    // Every value our field rules accept (UTF-8 without NUL) must fit the database's text: in
+    // another encoding some characters would be refused only when a write reaches them.
+    const char* encoding = PQparameterStatus(conn.get(), "server_encoding");
+    if (!encoding || std::string_view(encoding) != "UTF8")
+        throw std::runtime_error(
+            std::string("the database's encoding is ") + (encoding ? encoding : "unknown") +
+            "; livesync needs a UTF8 database (CREATE DATABASE … ENCODING 'UTF8' TEMPLATE "
+            "template0)");
     for (;;) {
         PgTransaction transaction(conn, "BEGIN ISOLATION LEVEL READ COMMITTED, READ WRITE");
         int version = begin_step(conn);

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -46,6 +47,13 @@ TEST_CASE("pg: SQLSTATEs of outages, overload, lost races and timeouts are trans
     for (const char* state :
          {"", "42601", "23505", "23503", "22P02", "42P01", "25P02", "28P01", "XX000", "5"})
         CHECK_FALSE(PgError(state, "x").is_transient());
+}
+
+TEST_CASE("pg: only a serialization failure or a deadlock is a lost race, run again at once") {
+    CHECK(PgError("40001", "x").is_conflict());
+    CHECK(PgError("40P01", "x").is_conflict());
+    for (const char* state : {"", "40000", "40002", "40003", "57014", "55P03", "08006", "23503"})
+        CHECK_FALSE(PgError(state, "x").is_conflict());
 }
 
 TEST_CASE("pg: a malformed URI fails at once, not transient, with libpq's reason") {
@@ -93,6 +101,18 @@ TEST_CASE("pg: timeouts and keepalives get defaults only where the URI gives non
     CHECK(setting(given, "keepalives_idle") == "60");
     CHECK(setting(given, "keepalives_interval") == "10");
     CHECK(given.exec("SHOW application_name").string(0, 0) == "mine");
+}
+
+TEST_CASE("pg: the client encoding is UTF8 whatever the URI or PGCLIENTENCODING say", "[pg]") {
+    TestDatabase db;
+    ::setenv("PGCLIENTENCODING", "LATIN1", 1);
+    PgConn from_env(db.uri(), kApp);
+    ::unsetenv("PGCLIENTENCODING");
+    CHECK(from_env.exec("SHOW client_encoding").string(0, 0) == "UTF8");
+    PgConn from_uri(db.uri("client_encoding=LATIN1"), kApp);
+    CHECK(from_uri.exec("SHOW client_encoding").string(0, 0) == "UTF8");
+    // As sent, byte for byte (in LATIN1 each byte of "é" would be a character of its own).
+    CHECK(from_uri.query("SELECT length($1)", PgParams().add("\xc3\xa9")).int64(0, 0) == 1);
 }
 
 TEST_CASE("pg: statements take $n text parameters and NULLs, results own their rows", "[pg]") {

@@ -2,12 +2,14 @@
 
 #include <catch2/catch.hpp>
 
-#include "api/field_rules.hpp"
+#include "fields/checklist.hpp"
+#include "fields/field_rules.hpp"
 #include "fields/text.hpp"
 #include "http/api_error.hpp"
 
 using namespace livesync;
 using namespace livesync::api;
+using namespace livesync::fields;
 using nlohmann::json;
 
 namespace {

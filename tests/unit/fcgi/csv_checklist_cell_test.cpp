@@ -4,7 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "api/body_fields.hpp"
+#include "fields/checklist.hpp"
 
 using namespace livesync;
 using livesync::store::ChecklistItem;
@@ -33,7 +33,7 @@ Parsed by_json_document(std::string_view cell) {
         return p;
     }
     nlohmann::json errors = nlohmann::json::object();
-    p.items = api::parse_checklist(doc, {}, "checklist", errors);
+    p.items = fields::parse_checklist(doc, {}, "checklist", errors);
     if (!errors.empty()) {
         p.problem = errors.begin().value().get<std::string>();
         p.items.clear();

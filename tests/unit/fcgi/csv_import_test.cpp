@@ -427,8 +427,8 @@ TEST_CASE("export → import takes back the largest checklist cell export can wr
         Row c;
         c.parent_id = 1;
         c.name = "C";
-        for (size_t i = 0; i < api::kChecklistMaxItems; ++i)
-            c.checklist.push_back({0, std::string(api::kLabelMax, '\x01'), false});
+        for (size_t i = 0; i < fields::kChecklistMaxItems; ++i)
+            c.checklist.push_back({0, std::string(fields::kLabelMax, '\x01'), false});
         f.store.insert(tx, Entity::subcomponents, c);
         tx.commit({});
     }

@@ -4,6 +4,7 @@
 
 #include "store/postgres/pg_store.hpp"
 
+#include <unistd.h>
 #include <string>
 #include <thread>
 #include <vector>
@@ -186,4 +187,23 @@ TEST_CASE("pg schema: a version 2 database gains updated_by, empty on every row,
     }
     CHECK(store.find(Entity::subcomponents, 1)->updated_by == "carol");
     CHECK(store.find(Entity::projects, 1)->updated_by.empty());
+}
+
+TEST_CASE("pg schema: a database whose encoding is not UTF8 is refused before anything is written",
+          "[pg]") {
+    TestDatabase db;
+    std::string name = "latin1_" + std::to_string(::getpid());
+    PgConn(db.uri(), kApp)
+        .exec(("CREATE DATABASE " + name +
+               " ENCODING 'LATIN1' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0")
+                  .c_str());
+    std::string uri = db.uri();
+    uri = uri.substr(0, uri.rfind('/') + 1) + name;
+    {
+        PgConn conn(uri, kApp);
+        CHECK_THROWS_WITH(migrate(conn), Catch::Contains("encoding is LATIN1") &&
+                                             Catch::Contains("needs a UTF8 database"));
+        CHECK(count(conn, "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'") == 0);
+    }
+    PgConn(db.uri(), kApp).exec(("DROP DATABASE " + name + " WITH (FORCE)").c_str());
 }

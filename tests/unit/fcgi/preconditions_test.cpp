@@ -54,19 +54,6 @@ TEST_CASE("entity tags: strong for If-Match, weak for If-None-Match, lists and *
     CHECK_FALSE(none_match_hits("\"41\"", 42));
 }
 
-TEST_CASE("ids are positive 63-bit integers written plainly") {
-    CHECK(parse_id("1") == 1);
-    CHECK(parse_id("9223372036854775807") == INT64_C(9223372036854775807));
-    CHECK_FALSE(parse_id("9223372036854775808"));
-    CHECK_FALSE(parse_id("0"));
-    CHECK_FALSE(parse_id("007"));
-    CHECK_FALSE(parse_id("-1"));
-    CHECK_FALSE(parse_id("+1"));
-    CHECK_FALSE(parse_id("1e3"));
-    CHECK_FALSE(parse_id(""));
-    CHECK_FALSE(parse_id("abc"));
-}
-
 TEST_CASE("content types compare the media type only, case-insensitively") {
     CHECK_NOTHROW(
         require_content_type(with({{"content-type", "application/json"}}), "application/json"));

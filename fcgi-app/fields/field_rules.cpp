@@ -2,10 +2,10 @@
 
 #include <algorithm>
 
-#include "fields/text.hpp"
 #include "store/rows.hpp"
+#include "text.hpp"
 
-namespace livesync::api {
+namespace livesync::fields {
 namespace {
 
 bool blank(std::string_view s) {
@@ -14,8 +14,8 @@ bool blank(std::string_view s) {
 }
 
 std::optional<std::string> check_required_text(std::string_view value, size_t max) {
-    if (auto problem = fields::check_text(value)) return problem;
-    size_t n = fields::code_points(value);
+    if (auto problem = check_text(value)) return problem;
+    size_t n = code_points(value);
     if (n == 0 || n > max)
         return "must be 1 to " + std::to_string(max) + " characters (got " + std::to_string(n) +
                ")";
@@ -24,8 +24,8 @@ std::optional<std::string> check_required_text(std::string_view value, size_t ma
 }
 
 std::optional<std::string> check_optional_text(std::string_view value, size_t max) {
-    if (auto problem = fields::check_text(value)) return problem;
-    size_t n = fields::code_points(value);
+    if (auto problem = check_text(value)) return problem;
+    size_t n = code_points(value);
     if (n > max)
         return "must be at most " + std::to_string(max) + " characters (got " + std::to_string(n) +
                ")";
@@ -55,4 +55,4 @@ std::optional<std::string> check_status(std::string_view v) {
     return "must be one of planned, active, on_hold, done";
 }
 
-}  // namespace livesync::api
+}  // namespace livesync::fields

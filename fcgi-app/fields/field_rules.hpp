@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-namespace livesync::api {
+namespace livesync::fields {
 
 inline constexpr size_t kNameMax = 200;
 inline constexpr size_t kDescriptionMax = 10000;
@@ -22,4 +22,4 @@ std::optional<std::string> check_owner(std::string_view value);
 std::optional<std::string> check_status(std::string_view value);
 std::optional<std::string> check_label(std::string_view value);
 
-}  // namespace livesync::api
+}  // namespace livesync::fields
