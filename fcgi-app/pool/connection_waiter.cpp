@@ -39,6 +39,9 @@ ConnectionWaiter::ConnectionWaiter(int listen_fd, int signal_fd)
 }
 
 std::optional<ConnectionWaiter::Next> ConnectionWaiter::next() {
+    // Under a burst a thread done with a request takes the next connection that is ready at
+    // once, instead of queueing behind the waiting thread (a hand-off and a wake-up each).
+    if (std::optional<Next> ready = take(0)) return ready;
     std::lock_guard lock(waiting_);
     for (;;) {
         int timeout_ms = -1;
@@ -50,30 +53,33 @@ std::optional<ConnectionWaiter::Next> ConnectionWaiter::next() {
                 timeout_ms = kDrainPollMs;
             }
         }
-        epoll_event ev{};
-        int n = ::epoll_wait(epoll_.get(), &ev, 1, timeout_ms);
-        if (n < 0 && errno != EINTR) return std::nullopt;
-        if (n <= 0) continue;
-        if (ev.data.fd == signal_fd_) {
-            ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, signal_fd_, nullptr);
-            ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, listen_fd_, nullptr);
-            std::lock_guard state(state_);
-            stopping_ = true;
-            drain_until_ = std::chrono::steady_clock::now() + kDrain;
-            continue;
-        }
-        if (ev.data.fd != listen_fd_) return Next{ev.data.fd, false};
-        int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
-        if (fd < 0) {
-            if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ECONNABORTED || errno == EINTR)
-                continue;
-            return Next{-errno, true};
-        }
-        timeval timeout{kPeerTimeoutS, 0};
-        ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
-        ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
-        return Next{fd, true};
+        if (std::optional<Next> ready = take(timeout_ms)) return ready;
     }
+}
+
+std::optional<ConnectionWaiter::Next> ConnectionWaiter::take(int timeout_ms) {
+    epoll_event ev{};
+    if (::epoll_wait(epoll_.get(), &ev, 1, timeout_ms) != 1) return std::nullopt;
+    if (ev.data.fd == signal_fd_) {
+        // Seen by one thread or, level-triggered, by two at once: either way the same state.
+        ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, signal_fd_, nullptr);
+        ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, listen_fd_, nullptr);
+        std::lock_guard state(state_);
+        if (!stopping_) drain_until_ = std::chrono::steady_clock::now() + kDrain;
+        stopping_ = true;
+        return std::nullopt;
+    }
+    if (ev.data.fd != listen_fd_) return Next{ev.data.fd, false};
+    int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
+    if (fd < 0) {
+        if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ECONNABORTED || errno == EINTR)
+            return std::nullopt;
+        return Next{-errno, true};
+    }
+    timeval timeout{kPeerTimeoutS, 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+    ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
+    return Next{fd, true};
 }
 
 void ConnectionWaiter::keep(int fd, bool fresh) {

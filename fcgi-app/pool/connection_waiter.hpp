@@ -38,12 +38,14 @@ class ConnectionWaiter {
     void closed(bool fresh);
 
   private:
-    bool wait_one(int& fd, uint32_t& events);
+    // One epoll_wait for one event: a connection to serve, or nullopt (nothing within the
+    // timeout, a stop noted, a connection a sibling took first).
+    std::optional<Next> take(int timeout_ms);
 
     int listen_fd_;
     int signal_fd_;
     Fd epoll_;
-    std::mutex waiting_;  // one thread at a time in epoll_wait: each event wakes just one
+    std::mutex waiting_;  // one thread at a time blocks in epoll_wait: no herd on each event
     std::mutex state_;
     int kept_ = 0;  // connections in the set (idle or being served)
     bool stopping_ = false;
