@@ -3,6 +3,7 @@
 #include <fcgiapp.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
@@ -42,6 +43,17 @@ Fd stop_signals() {
     signal(SIGPIPE, SIG_IGN);
     signal(SIGHUP, SIG_IGN);
     return Fd(::signalfd(-1, &mask, SFD_CLOEXEC));
+}
+
+// A worker holds every connection nginx keeps open to it (up to the upstream's keepalive per
+// nginx worker, more during a burst), not one per thread: the soft limit on open files (1024 under
+// systemd) is raised to the hard one.
+void raise_open_file_limit() {
+    rlimit limit{};
+    if (::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+        limit.rlim_cur = limit.rlim_max;
+        ::setrlimit(RLIMIT_NOFILE, &limit);
+    }
 }
 
 // Owns an FCGX_Request; Finish/Free happen whatever path the loop takes. It never accepts by
@@ -209,8 +221,9 @@ int run_worker(const Config& config, int listen_fd) {
                      std::strerror(errno));
         return 1;
     }
+    raise_open_file_limit();
     // Non-blocking so that a thread losing the race for a connection to a sibling goes back to
-    // waiting on both fds instead of sleeping in accept() deaf to SIGTERM.
+    // waiting instead of sleeping in accept() deaf to SIGTERM.
     ::fcntl(listen_fd, F_SETFL, ::fcntl(listen_fd, F_GETFL) | O_NONBLOCK);
     std::unique_ptr<GroupCommitter> writer;
     std::vector<std::unique_ptr<App>> readers;
