@@ -121,6 +121,8 @@ void set_config_value(Config& c, const std::string& raw_key, const std::string& 
         c.poll_ms = i32(10, 600000);
     else if (key == "listener_timeout_ms")
         c.listener_timeout_ms = i32(100, 600000);
+    else if (key == "health_listener_down_s")
+        c.health_listener_down_s = i32(1, 86400);
     else
         throw ConfigError("unknown configuration key '" + raw_key + "'");
 }

@@ -56,6 +56,8 @@ struct Config {
     bool notify = true;
     int poll_ms = 250;
     int listener_timeout_ms = 5000;
+    // GET /health on the daemon's socket answers 503 once the listener has been down this long.
+    int health_listener_down_s = 30;
 };
 
 // Thrown for unreadable files, unknown keys and bad values; the message names file, line and key.

@@ -15,6 +15,7 @@
 #include <system_error>
 
 #include "datagram_source.hpp"
+#include "health.hpp"
 #include "log.hpp"
 #include "next_frame.hpp"
 
@@ -24,7 +25,8 @@ namespace {
 constexpr int kSseRetryMs = 2000;
 // How long a draining daemon waits for reconnect frames to flush before it exits anyway.
 constexpr std::int64_t kDrainFlushMs = 2000;
-// Inbound WebSocket data arrives in pieces of at most this size; the frame guard sums them.
+// lws's buffer for a client frame's payload. The daemon reads none (clients have nothing to say;
+// RecvTap checks their frames on the way in), so it is small.
 constexpr std::size_t kRxBufferBytes = 256;
 // lws 4.1 re-arms a per-connection "validity" timer (by default: ping after 300 s without
 // traffic, hang up after 310 s) at every accept and every pong, and all timers live in one sorted
@@ -81,7 +83,10 @@ Daemon::Daemon(const Config& config)
       random_(std::random_device{}()),
       wave_timer_fd_(::timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC)),
       wave_(SessionSlots::kSlots, wave_timer_fd_.get(),
-            [this](std::size_t slot) { return write_slot(slot); }) {
+            [this](std::size_t slot) { return write_slot(slot); }),
+      tap_({static_cast<std::uint32_t>(config.client_frame_limit),
+            static_cast<std::uint16_t>(config.client_frames_per_second)},
+           now_second, &Daemon::on_frame_error, this) {
     sigset_t set;
     sigemptyset(&set);
     sigaddset(&set, SIGTERM);
@@ -206,7 +211,7 @@ int Daemon::http_callback(lws* wsi, lws_callback_reasons reason, void* user, voi
             daemon_of(wsi)->on_established(wsi, s);
             return 0;
         case LWS_CALLBACK_RECEIVE:
-            return daemon_of(wsi)->on_receive(wsi, s, len);
+            return 0;  // checked by tap_ on the way in, and otherwise ignored
         case LWS_CALLBACK_SERVER_WRITEABLE:
         case LWS_CALLBACK_HTTP_WRITEABLE:
             if (s && s->kind != SessionKind::none) return daemon_of(wsi)->on_writeable(wsi, s);
@@ -261,7 +266,7 @@ int Daemon::refuse(lws* wsi, const Refuse& r, const char* what) {
 int Daemon::on_http_request(lws* wsi, Session* s, const char* path) {
     bool get = lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) > 0;
     std::string_view p = path ? path : "";
-    if (p == "/metrics" || p == "/events") {
+    if (p == "/metrics" || p == "/health" || p == "/events") {
         if (!get) {
             ++metrics_.refused(Refusal::method);
             return respond(wsi, 405, "method_not_allowed", "only GET is allowed here");
@@ -274,27 +279,13 @@ int Daemon::on_http_request(lws* wsi, Session* s, const char* path) {
         fill_listener_metrics();
         metrics_.fanout_waits = wave_.waits();
         metrics_.fanout_timeouts = wave_.timeouts();
-        std::string body = render_prometheus(metrics_);
-        std::vector<unsigned char> buf(LWS_PRE + 512 + body.size());
-        unsigned char* start = buf.data() + LWS_PRE;
-        unsigned char* q = start;
-        unsigned char* end = buf.data() + buf.size();
-        std::string length = std::to_string(body.size());
-        if (lws_add_http_header_status(wsi, 200, &q, end) ||
-            lws_add_http_header_by_token(
-                wsi, WSI_TOKEN_HTTP_CONTENT_TYPE,
-                reinterpret_cast<const unsigned char*>("text/plain; version=0.0.4"), 25, &q, end) ||
-            lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH,
-                                         reinterpret_cast<const unsigned char*>(length.data()),
-                                         static_cast<int>(length.size()), &q, end) ||
-            lws_finalize_http_header(wsi, &q, end))
-            return -1;
-        std::memcpy(q, body.data(), body.size());
-        q += body.size();
-        int n = static_cast<int>(q - start);
-        if (lws_write(wsi, start, static_cast<std::size_t>(n), LWS_WRITE_HTTP_HEADERS) != n)
-            return -1;
-        return lws_http_transaction_completed(wsi) ? -1 : 0;
+        return respond_body(wsi, 200, "text/plain; version=0.0.4", render_prometheus(metrics_));
+    }
+    if (p == "/health") {
+        fill_listener_metrics();
+        HealthAnswer h =
+            health_of(metrics_.listener, std::int64_t{config_.health_listener_down_s} * 1000);
+        return respond_body(wsi, h.status, "application/json", h.body);
     }
 
     // /events
@@ -336,26 +327,24 @@ int Daemon::on_http_request(lws* wsi, Session* s, const char* path) {
 
 void Daemon::on_established(lws* wsi, Session* s) {
     link(wsi, s, SessionKind::ws, kPendingHello, kNoResume);
+    tap_.watch(lws_get_socket_fd(wsi), s);
 }
 
-int Daemon::on_receive(lws* wsi, Session* s, std::size_t len) {
-    if (!s || s->kind != SessionKind::ws) return 0;
-    auto verdict =
-        s->guard.on_piece(len, lws_remaining_packet_payload(wsi), lws_is_first_fragment(wsi) != 0,
-                          now_second(), static_cast<std::uint32_t>(config_.client_frame_limit),
-                          static_cast<std::uint16_t>(config_.client_frames_per_second));
-    if (verdict == FrameGuard::Verdict::ok) return 0;
-    bool large = verdict == FrameGuard::Verdict::too_large;
-    ++metrics_.refused(large ? Refusal::frame_size : Refusal::frame_rate);
-    const char* why = large ? "frame too large" : "too many frames";
-    lws_close_reason(wsi,
-                     large ? LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE : LWS_CLOSE_STATUS_POLICY_VIOLATION,
-                     reinterpret_cast<unsigned char*>(const_cast<char*>(why)), std::strlen(why));
-    return -1;
+void Daemon::on_frame_error(void* daemon, Session* s, FrameError e) {
+    Metrics& m = static_cast<Daemon*>(daemon)->metrics_;
+    if (e == FrameError::too_large)
+        ++m.refused(Refusal::frame_size);
+    else if (e == FrameError::too_fast)
+        ++m.refused(Refusal::frame_rate);
+    else
+        ++m.protocol_error(e);
+    s->frame_error = e;
+    lws_callback_on_writable(s->wsi);
 }
 
 void Daemon::on_closed(Session* s) {
     if (s->kind == SessionKind::none) return;
+    if (s->kind == SessionKind::ws) tap_.forget(lws_get_socket_fd(s->wsi));
     --metrics_.open[static_cast<std::size_t>(s->kind == SessionKind::ws ? Transport::ws
                                                                         : Transport::sse)];
     slots_.remove(s);
@@ -372,6 +361,7 @@ void Daemon::link(lws* wsi, Session* s, SessionKind kind, std::uint8_t pending,
     s->pending = pending;
     s->mixed = 0;
     s->wrote = false;
+    s->frame_error = FrameError::none;
     s->resume_rev = resume;
     slots_.add(s);
     auto t = static_cast<std::size_t>(kind == SessionKind::ws ? Transport::ws : Transport::sse);
@@ -411,6 +401,14 @@ bool Daemon::at_capacity() const {
 // --- writing ------------------------------------------------------------------------------
 
 int Daemon::on_writeable(lws* wsi, Session* s) {
+    if (s->frame_error != FrameError::none) {
+        // RFC 6455 §7.1.7: fail the connection, with the close frame saying why.
+        const char* why = frame_error_name(s->frame_error);
+        lws_close_reason(wsi, static_cast<lws_close_status>(close_code(s->frame_error)),
+                         reinterpret_cast<unsigned char*>(const_cast<char*>(why)),
+                         std::strlen(why));
+        return -1;
+    }
     if (HelloHold::held(s)) return 0;
     bool ws = s->kind == SessionKind::ws;
     Frame f = next_frame(s->pending, s->mixed, announced_);
@@ -468,7 +466,9 @@ int Daemon::on_writeable(lws* wsi, Session* s) {
 }
 
 void Daemon::send_now(Session* s) {
-    if (lws_partial_buffered(s->wsi)) {
+    // A failing connection's close frame goes out from WRITEABLE (a close from here would skip
+    // it), as do frames behind unsent bytes.
+    if (s->frame_error != FrameError::none || lws_partial_buffered(s->wsi)) {
         lws_callback_on_writable(s->wsi);
         return;
     }
@@ -500,6 +500,28 @@ int Daemon::respond(lws* wsi, unsigned status, const char* code, const char* mes
         return -1;
     std::memcpy(q, body, static_cast<std::size_t>(body_len));
     q += body_len;
+    int n = static_cast<int>(q - start);
+    if (lws_write(wsi, start, static_cast<std::size_t>(n), LWS_WRITE_HTTP_HEADERS) != n) return -1;
+    return lws_http_transaction_completed(wsi) ? -1 : 0;
+}
+
+int Daemon::respond_body(lws* wsi, unsigned status, const char* type, const std::string& body) {
+    std::vector<unsigned char> buf(LWS_PRE + 512 + body.size());
+    unsigned char* start = buf.data() + LWS_PRE;
+    unsigned char* q = start;
+    unsigned char* end = buf.data() + buf.size();
+    std::string length = std::to_string(body.size());
+    auto add = [&](lws_token_indexes t, const char* v) {
+        return lws_add_http_header_by_token(wsi, t, reinterpret_cast<const unsigned char*>(v),
+                                            static_cast<int>(std::strlen(v)), &q, end);
+    };
+    if (lws_add_http_header_status(wsi, status, &q, end) ||
+        add(WSI_TOKEN_HTTP_CONTENT_TYPE, type) ||
+        add(WSI_TOKEN_HTTP_CONTENT_LENGTH, length.c_str()) ||
+        add(WSI_TOKEN_HTTP_CACHE_CONTROL, "no-store") || lws_finalize_http_header(wsi, &q, end))
+        return -1;
+    std::memcpy(q, body.data(), body.size());
+    q += body.size();
     int n = static_cast<int>(q - start);
     if (lws_write(wsi, start, static_cast<std::size_t>(n), LWS_WRITE_HTTP_HEADERS) != n) return -1;
     return lws_http_transaction_completed(wsi) ? -1 : 0;

@@ -7,7 +7,8 @@
 // announce (set pending bits) → a fan-out wave writing the frames slot by slot, at nginx's pace
 // (fanout_wave.hpp) → WRITEABLE callbacks where lws still held bytes. The rules are pure units:
 // who is admitted (admission.hpp), which frame goes next (next_frame.hpp), when a hello may go
-// (hello_hold.hpp); this file is the lws glue around them.
+// (hello_hold.hpp), which client frames are refused (frame_guard.hpp, fed by recv_tap.hpp before
+// lws parses them); this file is the lws glue around them.
 #pragma once
 
 #include <array>
@@ -33,6 +34,7 @@
 #include "metrics.hpp"
 #include "origin_policy.hpp"
 #include "pg_source.hpp"
+#include "recv_tap.hpp"
 #include "session.hpp"
 #include "session_slots.hpp"
 #include "signal_source.hpp"
@@ -69,7 +71,8 @@ class Daemon final : private SourceSink {
     int on_confirm_upgrade(lws* wsi);
     int on_http_request(lws* wsi, Session* s, const char* path);
     void on_established(lws* wsi, Session* s);
-    int on_receive(lws* wsi, Session* s, std::size_t len);
+    // RecvTap::OnError: counts the error and has the connection closed when next writeable.
+    static void on_frame_error(void* daemon, Session* s, FrameError e);
     int on_writeable(lws* wsi, Session* s);
     void on_closed(Session* s);
     void on_intake_readable(int fd);
@@ -109,6 +112,8 @@ class Daemon final : private SourceSink {
     // heartbeat_s cut into SessionSlots::kSlots ticks.
     std::int64_t heartbeat_tick_ms() const;
     int respond(lws* wsi, unsigned status, const char* code, const char* message);
+    // A whole response with `body` (/metrics, /health); -1 if it could not be written.
+    int respond_body(lws* wsi, unsigned status, const char* type, const std::string& body);
     // Writes the next frame due on `s` at once, as its WRITEABLE callback would (which it then
     // requests if more is due). A fan-out thus costs one send() per subscriber instead of a
     // POLLOUT round trip (two epoll_ctl() calls and an event each). Only while lws holds no
@@ -138,6 +143,7 @@ class Daemon final : private SourceSink {
     int sigterm_raw_ = -1;
     int wave_timer_raw_ = -1;
     FanoutWave wave_;
+    RecvTap tap_;  // every established WebSocket connection's input, checked before lws reads it
     Timer coalesce_timer_{};
     Timer safety_timer_{};
     Timer gate_timer_{};

@@ -81,6 +81,11 @@ std::string render_prometheus(const Metrics& m) {
     w.header("refusals_total", "counter", "Requests and connections refused, by reason.");
     for (int r = 0; r < kRefusalCount; ++r)
         w.labelled("refusals_total", "reason", kRefusalNames[r], m.refusals[r]);
+    w.header("ws_protocol_errors_total", "counter",
+             "WebSocket connections failed for a client frame breaking RFC 6455, by rule.");
+    for (int e = 0; e < kProtocolErrorCount; ++e)
+        w.labelled("ws_protocol_errors_total", "reason",
+                   frame_error_name(static_cast<FrameError>(e + 1)), m.protocol_errors[e]);
     w.header("revision", "gauge", "Last revision read from the database, by entity.");
     w.labelled("revision", "entity", "global", static_cast<std::uint64_t>(m.revisions.global));
     for (Entity e : kTableEntities)

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "change.hpp"
+#include "frame_guard.hpp"
 #include "revisions.hpp"
 
 namespace livesync::wsd {
@@ -54,6 +55,9 @@ struct Metrics {
     std::uint64_t fanout_timeouts = 0;  // ... and gave up waiting
     std::array<std::uint64_t, kDropCount> drops{};
     std::array<std::uint64_t, kRefusalCount> refusals{};
+    // WebSocket connections failed for a client frame breaking RFC 6455 (frame_guard.hpp); the
+    // SPEC §4 limits are refusals (frame_size, frame_rate).
+    std::array<std::uint64_t, kProtocolErrorCount> protocol_errors{};
     Revisions revisions;
     // The database's global revision as last read minus the one subscribers were told: what
     // the gate and the coalescer hold back (briefly), or a read that cannot be announced.
@@ -63,6 +67,7 @@ struct Metrics {
 
     std::uint64_t& refused(Refusal r) { return refusals[static_cast<std::size_t>(r)]; }
     std::uint64_t& dropped(Drop d) { return drops[static_cast<std::size_t>(d)]; }
+    std::uint64_t& protocol_error(FrameError e) { return protocol_errors[protocol_error_index(e)]; }
 };
 
 // Renders every counter with # HELP / # TYPE lines.

@@ -10,6 +10,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "frame_guard.hpp"
+
 namespace livesync::wsd {
 
 enum class SessionKind : std::uint8_t { none = 0, ws, sse };
@@ -23,34 +25,6 @@ inline constexpr std::uint8_t kPendingHeartbeat = 1
 inline constexpr std::uint8_t kPendingReconnect = 1 << 6;
 inline constexpr std::uint8_t kPendingClose = 1 << 7;  // reconnect sent: close once flushed
 
-// Bounds inbound WebSocket data frames: at most `max_bytes` per message and `per_second`
-// messages in any one wall-clock second.
-struct FrameGuard {
-    enum class Verdict { ok, too_large, too_fast };
-    std::uint32_t second = 0;
-    std::uint16_t count = 0;
-    std::uint32_t message_bytes = 0;
-
-    // Called for each piece lws delivers; `rest` is what the piece's frame still declares after
-    // it (lws_remaining_packet_payload), so a frame declaring more than `max_bytes` is refused at
-    // its first piece instead of after `max_bytes` have arrived. `first` marks a message's start.
-    Verdict on_piece(std::size_t len, std::size_t rest, bool first, std::uint32_t now_second,
-                     std::uint32_t max_bytes, std::uint16_t per_second) {
-        if (first) {
-            message_bytes = 0;
-            if (now_second != second) {
-                second = now_second;
-                count = 0;
-            }
-            if (++count > per_second) return Verdict::too_fast;
-        }
-        // No overflow: lws caps a frame's declared length at 2^63 - 1.
-        if (std::size_t{message_bytes} + len + rest > max_bytes) return Verdict::too_large;
-        message_bytes += static_cast<std::uint32_t>(len);
-        return Verdict::ok;
-    }
-};
-
 inline constexpr std::int64_t kNoResume = INT64_MIN;
 
 struct Session {
@@ -62,7 +36,9 @@ struct Session {
                            // more than one client (or an unknown one): it goes out without an
                            // origin (announcements.hpp)
     bool wrote;            // a frame went out since its heartbeat slot was last visited
-    FrameGuard guard;
+    // A rule its client's frames broke (recv_tap.hpp); it is closed with its code when
+    // next writeable.
+    FrameError frame_error;
     // PostgreSQL mode: the (low bits of the) number of the read its hello waits for, while
     // `held` (hello_hold.hpp).
     std::uint32_t hello_read;

@@ -12,7 +12,7 @@ using http::ApiError;
 using http::ErrorKind;
 using nlohmann::json;
 
-const std::set<std::string> kReadOnly = {"id", "rev", "created_at", "updated_at"};
+const std::set<std::string> kReadOnly = {"id", "rev", "created_at", "updated_at", "updated_by"};
 
 // `details` names the body's own fields (what a form shows an error next to); a problem inside
 // an array element says which element in the message, and several problems share the field.

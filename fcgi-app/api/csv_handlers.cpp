@@ -47,7 +47,7 @@ Response import_rows(Context& ctx, const Request& request, const PathParams& par
     http::require_same_origin(request, ctx.config.origins);
     http::require_content_type(request, "text/csv");
 
-    store::WriteTransaction tx(ctx.store, ctx.write_scope);
+    store::WriteTransaction tx(ctx.store, ctx.write_scope, request.user);
     csv::ImportResult result = csv::import_csv(ctx.store, tx, entity, request.body);
     if (!result.ok()) throw_import_errors(result);  // rolled back by tx's destructor
     if (!result.wrote()) return import_result(result, ctx.store.revisions().global);

@@ -63,20 +63,32 @@ json rows_json(Entity entity, const std::vector<store::Row>& rows) {
     return items;
 }
 
+// How many rows the filter matches at entity revision `rev`, read in the caller's snapshot and
+// kept in the list cache by filter and revision: a first page and the `since` of every tab after
+// one event share one count. ('#' starts no canonical query, so the key is no list's.)
+std::int64_t total_of(Entity entity, Context& ctx, const ListParams& params, std::int64_t rev) {
+    ListCache::Body n = ctx.list_cache.get({entity, "#count " + params.filter_canonical}, rev, [&] {
+        return std::to_string(ctx.store.count(entity, params.filter));
+    });
+    return std::stoll(*n);
+}
+
 // The body of a list answer at entity revision `rev`: the changes since a revision, or a page
-// (every row of a plain list; `next` once any list parameter is given). Call inside the
-// ReadTransaction `rev` was read in, so the rows are exactly that revision's.
+// (every row of a plain list; `next` once any list parameter is given), with `total` if asked.
+// Call inside the ReadTransaction `rev` was read in, so the rows are exactly that revision's.
 std::string render_list(Entity entity, Context& ctx, const ListParams& params, std::int64_t rev) {
+    json body;
     if (params.since) {
         store::Changes changes = ctx.store.changes_since(entity, params.filter, *params.since);
-        return json{{"items", rows_json(entity, changes.changed)},
-                    {"deleted", std::move(changes.gone)},
-                    {"rev", rev}}
-            .dump();
+        body = {{"items", rows_json(entity, changes.changed)},
+                {"deleted", std::move(changes.gone)},
+                {"rev", rev}};
+    } else {
+        store::Page page = ctx.store.page(entity, params.filter, params.window);
+        body = {{"items", rows_json(entity, page.rows)}, {"rev", rev}};
+        if (params.extended) body["next"] = page.next ? json(*page.next) : json(nullptr);
     }
-    store::Page page = ctx.store.page(entity, params.filter, params.window);
-    json body{{"items", rows_json(entity, page.rows)}, {"rev", rev}};
-    if (params.extended) body["next"] = page.next ? json(*page.next) : json(nullptr);
+    if (params.count) body["total"] = total_of(entity, ctx, params, rev);
     return body.dump();
 }
 
@@ -118,7 +130,7 @@ Response create_row(Entity entity, Context& ctx, const Request& request) {
     store::Row row;
     apply_fields(entity, body, row, Mode::create);
 
-    store::WriteTransaction tx(ctx.store, ctx.write_scope);
+    store::WriteTransaction tx(ctx.store, ctx.write_scope, request.user);
     require_parent(ctx, entity, row);
     ctx.store.insert(tx, entity, row);
     ctx.commit(tx, entity, row.rev, request);
@@ -132,7 +144,7 @@ Response update_row(Entity entity, Context& ctx, const Request& request, const P
     require_json_mutation(ctx, request);
     json body = parse_object(request.body);
 
-    store::WriteTransaction tx(ctx.store, ctx.write_scope);
+    store::WriteTransaction tx(ctx.store, ctx.write_scope, request.user);
     store::Row current = require_row(ctx, entity, id);
     check_if_match(entity, request, current);
     store::Row row = current;
@@ -148,7 +160,7 @@ Response delete_row(Entity entity, Context& ctx, const Request& request, const P
     std::int64_t id = path_id(params, 0);
     http::require_same_origin(request, ctx.config.origins);
 
-    store::WriteTransaction tx(ctx.store, ctx.write_scope);
+    store::WriteTransaction tx(ctx.store, ctx.write_scope, request.user);
     store::Row current = require_row(ctx, entity, id);
     check_if_match(entity, request, current);
     store::DeleteResult result = ctx.store.remove(tx, entity, id);

@@ -62,7 +62,8 @@ std::string ListParams::etag(std::int64_t rev) const {
 ListParams parse_list_params(Entity entity, std::string_view query) {
     const store::EntitySpec& spec = store::spec_of(entity);
     std::string parent(spec.parent_column);
-    std::vector<std::string_view> allowed = {"limit", "after", "order", "since", "status", "q"};
+    std::vector<std::string_view> allowed = {"limit",  "after", "order", "since",
+                                             "status", "q",     "count"};
     if (spec.has_owner) allowed.push_back("owner");
     if (!parent.empty()) allowed.push_back(parent);
     auto given = http::parse_query(query, allowed);
@@ -104,6 +105,11 @@ ListParams parse_list_params(Entity entity, std::string_view query) {
             if (value(paged)) bad(paged, "cannot be combined with since");
     }
 
+    if (const std::string* v = value("count")) {
+        if (*v != "1") bad("count", "must be 1");
+        p.count = true;
+    }
+
     p.extended = std::any_of(given.begin(), given.end(),
                              [&](const auto& entry) { return entry.first != parent; });
     // From the parsed values, so that spellings of the same request (`order=asc` or none,
@@ -112,10 +118,12 @@ ListParams parse_list_params(Entity entity, std::string_view query) {
     if (p.filter.status) canon(p.canonical, "status", *p.filter.status);
     if (p.filter.owner) canon(p.canonical, "owner", *p.filter.owner);
     if (p.filter.name_contains) canon(p.canonical, "q", *p.filter.name_contains);
+    p.filter_canonical = p.canonical;
     if (p.window.limit) canon(p.canonical, "limit", std::to_string(*p.window.limit));
     if (p.window.after) canon(p.canonical, "after", std::to_string(*p.window.after));
     if (p.window.descending) canon(p.canonical, "order", "desc");
     if (p.since) canon(p.canonical, "since", std::to_string(*p.since));
+    if (p.count) canon(p.canonical, "count", "");
     if (p.extended) canon(p.canonical, "extended", "");
     return p;
 }

@@ -16,7 +16,7 @@ namespace {
 template <typename Change>
 Response change_row(Entity entity, Context& ctx, const Request& request, std::int64_t id,
                     Change change) {
-    store::WriteTransaction tx(ctx.store, ctx.write_scope);
+    store::WriteTransaction tx(ctx.store, ctx.write_scope, request.user);
     store::Row current = require_row(ctx, entity, id);
     check_if_match(entity, request, current);
     store::Row row = current;

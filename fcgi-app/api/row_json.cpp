@@ -17,6 +17,7 @@ nlohmann::json row_to_json(Entity entity, const store::Row& row) {
                         {"status", row.status},
                         {"created_at", row.created_at},
                         {"updated_at", row.updated_at},
+                        {"updated_by", row.updated_by},
                         {"rev", row.rev}};
     if (!spec.parent_column.empty()) j[std::string(spec.parent_column)] = row.parent_id;
     if (spec.has_owner) j["owner"] = row.owner;

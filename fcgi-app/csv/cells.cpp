@@ -17,6 +17,7 @@ std::vector<ColumnSpec> columns_of(Entity entity) {
     if (spec.has_checklist) cols.push_back({"checklist", Column::checklist});
     cols.push_back({"created_at", Column::created_at});
     cols.push_back({"updated_at", Column::updated_at});
+    cols.push_back({"updated_by", Column::updated_by});
     cols.push_back({"rev", Column::rev});
     return cols;
 }

@@ -33,6 +33,7 @@ enum class Column {
     checklist,
     created_at,
     updated_at,
+    updated_by,
     rev,  // read-only: exported, ignored on import
 };
 
@@ -42,7 +43,7 @@ struct ColumnSpec {
 };
 
 // Every column an entity's file may have, in export order: the editable ones, then the
-// read-only created_at, updated_at, rev (exported, accepted and ignored on import).
+// read-only created_at, updated_at, updated_by, rev (exported, accepted and ignored on import).
 std::vector<ColumnSpec> columns_of(Entity entity);
 
 // "discovery;build" ← bits; an empty string when none is enabled.

@@ -42,6 +42,9 @@ void append_record(std::string& out, const std::vector<ColumnSpec>& columns, con
             case Column::updated_at:
                 append_cell(out, row.updated_at);
                 break;
+            case Column::updated_by:
+                append_cell(out, row.updated_by);
+                break;
             case Column::rev:
                 out += std::to_string(row.rev);
                 break;

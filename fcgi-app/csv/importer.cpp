@@ -174,6 +174,7 @@ class Importer {
                 case Column::id:  // read above
                 case Column::created_at:
                 case Column::updated_at:
+                case Column::updated_by:
                 case Column::rev:
                     break;
                 case Column::name:

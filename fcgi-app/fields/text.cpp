@@ -60,6 +60,19 @@ std::optional<size_t> invalid_utf8_at(std::string_view text) {
     return std::nullopt;
 }
 
+std::string storable_text(std::string_view text) {
+    std::string out;
+    while (!text.empty()) {
+        size_t good = invalid_utf8_at(text).value_or(text.size());
+        for (char c : text.substr(0, good))
+            if (c != '\0') out += c;
+        if (good == text.size()) break;
+        out += "\xEF\xBF\xBD";  // U+FFFD
+        text.remove_prefix(good + 1);
+    }
+    return out;
+}
+
 size_t code_points(std::string_view utf8) {
     return static_cast<size_t>(
         std::count_if(utf8.begin(), utf8.end(), [](char c) { return (c & 0xC0) != 0x80; }));

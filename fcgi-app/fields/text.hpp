@@ -38,4 +38,9 @@ std::optional<size_t> invalid_utf8_at(std::string_view text);
 // Unicode code points in well-formed UTF-8 (what the field rules' lengths count).
 size_t code_points(std::string_view utf8);
 
+// `text` made storable, for a value the host gives rather than the client (the authenticated
+// user, recorded as updated_by), which is recorded, never refused: each byte that is not part of
+// well-formed UTF-8 becomes U+FFFD and each NUL is dropped.
+std::string storable_text(std::string_view text);
+
 }  // namespace livesync::fields

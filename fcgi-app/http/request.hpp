@@ -15,6 +15,9 @@ struct Request {
     // Only the headers the application reads, keyed by lower-case name (e.g. "if-match").
     std::map<std::string, std::string> headers;
     std::string body;
+    // The user the host authenticated (nginx's FastCGI parameter LIVESYNC_USER, which no client
+    // header can produce), "" when the site is open. Rows this request writes record it.
+    std::string user;
 
     std::optional<std::string> header(const std::string& lower_name) const {
         auto it = headers.find(lower_name);

@@ -24,6 +24,7 @@
 #include "app.hpp"
 #include "connection_waiter.hpp"
 #include "fd.hpp"
+#include "fields/text.hpp"
 #include "group_commit.hpp"
 #include "http/api_error.hpp"
 #include "store/wal_keeper.hpp"
@@ -116,6 +117,7 @@ std::optional<http::Response> read_request(FcgxRequest& fcgx, const Config& conf
     request.query = text("QUERY_STRING");
     for (const char* header : http::kReadHeaders)
         if (const char* v = fcgx.param(cgi_name(header).c_str())) request.headers[header] = v;
+    request.user = fields::storable_text(text("LIVESYNC_USER"));
 
     auto length = content_length(fcgx.param("CONTENT_LENGTH"));
     if (!length)

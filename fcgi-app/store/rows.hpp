@@ -38,10 +38,12 @@ struct Row {
     unsigned phases = kAllPhases;  // bit i: kPhaseNames[i] enabled
     std::string created_at;
     std::string updated_at;
+    std::string updated_by;  // the user the host authenticated for the last write ("": none)
     std::int64_t rev = 0;
     std::vector<ChecklistItem> checklist;
 
-    // True when every user-editable field is equal (ids, timestamps and rev are ignored).
+    // True when every user-editable field is equal (ids, timestamps, updated_by and rev are
+    // ignored).
     bool same_content(const Row& other) const;
 };
 

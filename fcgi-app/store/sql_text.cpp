@@ -47,7 +47,7 @@ std::string editable_columns(const EntitySpec& s) {
 }
 
 std::string select_columns(const EntitySpec& s) {
-    return "id, " + editable_columns(s) + ", created_at, updated_at, rev";
+    return "id, " + editable_columns(s) + ", created_at, updated_at, updated_by, rev";
 }
 
 std::string placeholders(const std::string& columns) {
@@ -77,6 +77,13 @@ std::string page_sql(const EntitySpec& s, const ListFilter& f, const PageWindow&
     std::string sql = "SELECT " + select_columns(s) + " FROM " + table_of(s) +
                       (where.empty() ? "" : " WHERE " + where) + " ORDER BY id" +
                       (w.descending ? " DESC" : "") + " LIMIT ?";
+    return d == Dialect::postgres ? numbered(sql) : sql;
+}
+
+std::string count_sql(const EntitySpec& s, const ListFilter& f, Dialect d) {
+    std::string cond = filter_condition(s, f, d);
+    std::string sql =
+        "SELECT count(*) FROM " + table_of(s) + (cond.empty() ? "" : " WHERE " + cond);
     return d == Dialect::postgres ? numbered(sql) : sql;
 }
 

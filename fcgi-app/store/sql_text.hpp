@@ -18,7 +18,7 @@ enum class Dialect { sqlite, postgres };
 
 // "project_id, name, description, status, phases" — the columns a client may write, in bind order.
 std::string editable_columns(const EntitySpec& spec);
-// "id, <editable>, created_at, updated_at, rev" — the order Store reads a row in.
+// "id, <editable>, created_at, updated_at, updated_by, rev" — the order Store reads a row in.
 std::string select_columns(const EntitySpec& spec);
 // "?, ?, ?" for a column list; "a = ?, b = ?" for a column list.
 std::string placeholders(const std::string& columns);
@@ -28,6 +28,9 @@ std::string assignments(const std::string& columns);
 // window has one, then the row limit (-1: none).
 std::string page_sql(const EntitySpec& spec, const ListFilter& filter, const PageWindow& window,
                      Dialect dialect = Dialect::sqlite);
+// How many rows match the filter (every page of it together). Binds: the filter.
+std::string count_sql(const EntitySpec& spec, const ListFilter& filter,
+                      Dialect dialect = Dialect::sqlite);
 // Rows changed after a revision that match the filter, in id order. Binds: the revision, then the
 // filter. Walks the entity's rev index, so it costs what changed, not the table.
 std::string changed_sql(const EntitySpec& spec, const ListFilter& filter,

@@ -40,7 +40,8 @@ void WriteBatch::commit() {
     store_.commit_batch();
 }
 
-WriteTransaction::WriteTransaction(Store& store, WriteScope scope) : store_(store), scope_(scope) {
+WriteTransaction::WriteTransaction(Store& store, WriteScope scope, std::string user)
+    : store_(store), scope_(scope), user_(std::move(user)) {
     store_.begin_write(scope_);
 }
 

@@ -79,14 +79,17 @@ class WriteBatch {
 class WriteTransaction {
   public:
     // WriteScope::in_batch needs an open WriteBatch on `store`. May wait for the write lock and
-    // then throw a transient error (→ 503).
-    WriteTransaction(Store& store, WriteScope scope);
+    // then throw a transient error (→ 503). `user`: who the host authenticated for the request
+    // ("" when the site is open); every row this transaction writes records it as updated_by.
+    WriteTransaction(Store& store, WriteScope scope, std::string user = {});
     WriteTransaction(const WriteTransaction&) = delete;
     WriteTransaction& operator=(const WriteTransaction&) = delete;
     ~WriteTransaction();
 
     // The global revision this transaction commits as.
     std::int64_t rev();
+    // The user the rows it writes record as updated_by.
+    const std::string& user() const { return user_; }
     // Marks an entity as changed: its revision becomes rev() on commit.
     void touch(Entity entity);
     // Commits, with `signal` the one change signal of this transaction: on PostgreSQL it is sent
@@ -97,6 +100,7 @@ class WriteTransaction {
   private:
     Store& store_;
     WriteScope scope_;
+    std::string user_;
     std::int64_t rev_ = 0;
     bool touched_[3] = {false, false, false};
     bool done_ = false;
@@ -121,6 +125,9 @@ class Store {
     std::vector<Row> list(Entity entity, std::optional<std::int64_t> parent_id);
     // The rows matching `filter` inside `window`, with the `after` of the next page.
     virtual Page page(Entity entity, const ListFilter& filter, const PageWindow& window) = 0;
+    // How many rows match `filter`: all its pages together. Call in the ReadTransaction of the
+    // page it goes with, so both are one snapshot.
+    virtual std::int64_t count(Entity entity, const ListFilter& filter) = 0;
     // Whether the change log can tell what changed after global revision `since`: not when it
     // is older than the tombstone horizon, nor newer than `now.global` (the database was
     // restored). `now`: the revisions read in the same ReadTransaction.
@@ -133,8 +140,9 @@ class Store {
     // Call inside a ReadTransaction.
     virtual void for_each(Entity entity, const std::function<void(const Row&)>& visit) = 0;
 
-    // Mutations, each inside `tx`. insert() assigns id, timestamps and rev; update() writes every
-    // editable field and bumps updated_at and rev; the checklist of a subcomponent is written by
+    // Mutations, each inside `tx`. insert() assigns id, timestamps, updated_by (tx.user()) and rev;
+    // update() writes every editable field and stamps updated_at, updated_by and rev (a checklist
+    // or phase change is a change of its row); the checklist of a subcomponent is written by
     // both (items without an id are created, stored ids not in the list are removed).
     virtual void insert(WriteTransaction& tx, Entity entity, Row& row) = 0;
     virtual void update(WriteTransaction& tx, Entity entity, Row& row) = 0;

@@ -1,7 +1,7 @@
 // A site closed with basic auth (nginx/access/basic.conf.in), in Chromium: signed in with the
 // context's credentials, the page goes Live over the WebSocket and shows an outside change; without
-// them it gets nothing. The same through `scripts/run --access basic`, which makes the user and
-// prints its password.
+// them it gets nothing. A row shows who changed it (updated_by), and a conflicting save names them.
+// The same through `scripts/run --access basic`, which makes the user and prints its password.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,7 +11,7 @@ import { RunCommand } from './run_command.js';
 
 let stack;
 before(async () => {
-  stack = await new Stack({ access: 'basic', users: ['ann'] }).start();
+  stack = await new Stack({ access: 'basic', users: ['ann', 'ben'] }).start();
 });
 after(async () => {
   await stack?.stop();
@@ -41,6 +41,44 @@ async function seesLiveUpdates(origin, port, name, password) {
 
 test('signed in with basic auth, Chromium goes Live and sees an outside change', async () => {
   await seesLiveUpdates(stack.origin, stack.port, 'ann', stack.passwords.ann);
+});
+
+test('a row shows who changed it, live, and a conflicting save names who saved first', async () => {
+  const signIn = (name) => Browser.launch({ httpCredentials: { username: name, password: stack.passwords[name] } });
+  const [ann, ben] = await Promise.all([signIn('ann'), signIn('ben')]);
+  try {
+    const p = await api(stack.port, 'POST', '/api/projects', { name: 'Shared', description: 'first' }, [201],
+      { ...basicAuth('ann', stack.passwords.ann), Origin: stack.origin });
+    assert.equal(p.updated_by, 'ann');
+    const annTab = await ann.tab(`${stack.origin}/`);
+    const benTab = await ben.tab(`${stack.origin}/`);
+    await Promise.all([annTab.waitPill('Live'), benTab.waitPill('Live')]);
+    const annCard = annTab.page.locator(`.card[data-id="${p.id}"]`);
+    await annCard.locator('.card-meta').filter({ hasText: /Changed by ann at / }).waitFor({ timeout: 5000 });
+
+    // Ann starts editing; Ben saves first, through the page in his own browser context.
+    await annCard.getByRole('button', { name: /^Edit/ }).click();
+    await annCard.locator('textarea[name=description]').fill('mine');
+    const benCard = benTab.page.locator(`.card[data-id="${p.id}"]`);
+    await benCard.getByRole('button', { name: /^Edit/ }).click();
+    await benCard.locator('input[name=name]').fill('Shared by Ben');
+    await benCard.locator('input[name=name]').press('Enter');
+    await benCard.locator('.card-meta').filter({ hasText: /Changed by ben at / }).waitFor({ timeout: 5000 });
+
+    // Ann's page is told who changed the row under her form, and her save names him.
+    await annCard.locator('.form-notice').filter({ hasText: /^ben changed this project while you were editing/ })
+      .waitFor({ timeout: 5000 });
+    await annCard.getByRole('button', { name: 'Save' }).click();
+    await annCard.getByRole('button', { name: 'Discard mine, load theirs' }).waitFor();
+    assert.match(await annCard.locator('.form-error').textContent(), /^ben saved a newer version just now\. Your changes are still in the form\./);
+    await annCard.getByRole('button', { name: 'Discard mine, load theirs' }).click();
+    await annCard.locator('.card-title').filter({ hasText: 'Shared by Ben' }).waitFor();
+    assert.match(await annCard.locator('.card-meta').textContent(), /Changed by ben at /);
+    assert.deepEqual(annTab.errors, []);
+    assert.deepEqual(benTab.errors, []);
+  } finally {
+    await Promise.all([ann.close(), ben.close()]);
+  }
 });
 
 test('without credentials, or with a wrong password, Chromium gets no page', async () => {

@@ -1,6 +1,7 @@
 // A list of 20,000 projects in Chromium against the real stack: the first page shows at once
-// (newest first), scrolling loads more, search and the status filter ask the server, and outside
-// changes arrive as small `?since=` deltas patched in place without disturbing an open form.
+// (newest first) with the number of matching rows, scrolling loads more, search, the status and
+// the owner filter ask the server, and outside changes arrive as small `?since=` deltas patched in
+// place (the count with them) without disturbing an open form.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -13,6 +14,16 @@ const url = (p) => `${env.stack.origin}${p}`;
 const TOTAL = 20000;
 const STATUSES = ['planned', 'active', 'on_hold', 'done'];
 const NEEDLE_EVERY = 1000; // every 1000th project has "Needle" in its name: 20 of them
+const OWNERS = 7; // project i is owned by `owner${i % 7}`
+
+/** How many of the imported projects `keep(i)` holds for. */
+const imports = (keep) => {
+  let n = 0;
+  for (let i = 1; i <= TOTAL; i++) if (keep(i)) n++;
+  return n;
+};
+/** The count as the list heading shows it: "(20,000)". */
+const shown = (n) => `(${n.toLocaleString('en-US')})`;
 
 // Imported once, by the first test that needs it (the fixture's stack is up by then).
 let imported = null;
@@ -22,7 +33,7 @@ async function importProjects() {
   const lines = ['name,status,owner'];
   for (let i = 1; i <= TOTAL; i++) {
     const name = i % NEEDLE_EVERY === 0 ? `Needle ${i}` : `Bulk ${i}`;
-    lines.push(`${name},${STATUSES[i % 4]},owner${i % 7}`);
+    lines.push(`${name},${STATUSES[i % 4]},owner${i % OWNERS}`);
   }
   const csv = `${lines.join('\n')}\n`;
   // The import goes through the browser: same origin, text/csv, as the import dialog sends it.
@@ -85,13 +96,15 @@ test('the first page shows at once, newest first, and is a page, not 20,000 rows
   const first = a.lists[0];
   assert.equal(first.params.get('limit'), '100');
   assert.equal(first.params.get('order'), 'desc');
+  assert.equal(first.params.get('count'), '1');
   const body = JSON.parse(await bodyOf(first));
   assert.equal(body.items.length, 100);
   assert.notEqual(body.next, null);
+  assert.equal(body.total, TOTAL);
   assert.ok(first.body.length < 64 * 1024, `the first response is small (${first.body.length} bytes)`);
   assert.ok(shownAfter < 5000, `first rows shown after ${shownAfter} ms`);
-  assert.match(await a.page.locator('.list-projects .count').textContent(), /\(100\+\)/);
-  assert.match(await a.page.locator('.list-projects .list-summary').textContent(), /newest 100 projects/);
+  assert.equal(await a.page.locator('.list-projects .count').textContent(), shown(TOTAL), 'the real number from the first page on');
+  assert.match(await a.page.locator('.list-projects .list-summary').textContent(), /newest 100 of 20,000 projects/);
   await a.page.close();
 });
 
@@ -121,6 +134,7 @@ test('search asks the server (q=) and shows only matching rows; clearing it brin
   assertNewestFirst(await cardIds(a));
   assert.ok(a.lists.some((e) => e.params.get('q') === 'nEEdle'));
   assert.match(await a.page.locator('.list-projects .list-summary').textContent(), /20 projects match, all shown/);
+  assert.equal(await a.page.locator('.list-projects .count').textContent(), shown(TOTAL / NEEDLE_EVERY));
   assert.equal(await a.page.locator('.list-projects button.more').isHidden(), true);
 
   await a.page.locator('.list-projects input[name=q]').fill('no such name anywhere');
@@ -139,11 +153,73 @@ test('the status filter asks the server (status=) and pages within it', async ()
     return badges.length === 100 && badges.every((b) => b.dataset.status === 'done');
   }, null, { timeout: 5000 });
   assert.ok(a.lists.some((e) => e.params.get('status') === 'done' && e.params.get('limit') === '100'));
+  await a.page.waitForFunction((text) => document.querySelector('.list-projects .count').textContent === text, shown(imports((i) => STATUSES[i % 4] === 'done')), { timeout: 5000 });
   await a.page.mouse.wheel(0, 1e6);
   await a.page.locator('.list-projects .cards > li').nth(199).waitFor({ timeout: 5000 });
   const statuses = await a.page.locator('.list-projects .cards > li .badge').evaluateAll((bs) => bs.map((b) => b.dataset.status));
   assert.ok(statuses.every((s) => s === 'done'));
   assert.ok(a.lists.some((e) => e.params.get('status') === 'done' && e.params.has('after')));
+  await a.page.close();
+});
+
+test('the owner filter shows only that owner\'s rows (exact), combines with status and search, and its count follows outside changes', async () => {
+  const a = await openList('/');
+  await a.page.locator('.list-projects .cards > li').nth(99).waitFor();
+  const count = () => a.page.locator('.list-projects .count').textContent();
+  const countIs = (n) => a.page.waitForFunction((text) => document.querySelector('.list-projects .count').textContent === text, shown(n), { timeout: 5000 });
+  const owner = a.page.locator('.list-projects input[name=owner]');
+  const owned = (name) => a.page.locator('.list-projects .cards > li .card-meta').evaluateAll(
+    (ps, n) => ps.every((p) => p.textContent.split(' · ').includes(`Owner: ${n}`)), name);
+
+  // Typing is debounced like the search: one request for the whole word.
+  await owner.pressSequentially('owner3', { delay: 20 });
+  const byOwner = imports((i) => i % OWNERS === 3);
+  await countIs(byOwner);
+  await a.page.waitForFunction(() => document.querySelectorAll('.list-projects .cards > li').length === 100);
+  assert.ok(await owned('owner3'), 'every card is owner3\'s');
+  assertNewestFirst(await cardIds(a));
+  const asked = a.lists.filter((e) => e.params.has('owner') && !e.params.has('since'));
+  assert.deepEqual(asked.map((e) => e.params.get('owner')), ['owner3'], 'one request, after the typing');
+  assert.equal(asked[0].params.get('count'), '1');
+  assert.match(await a.page.locator('.list-projects .list-summary').textContent(), new RegExp(`newest 100 of ${byOwner.toLocaleString('en-US')} projects that match`));
+
+  // With the status filter and the search: all three go to the server together.
+  await a.page.locator('.list-projects select[name=status]').selectOption('done');
+  const doneOwned = imports((i) => i % OWNERS === 3 && STATUSES[i % 4] === 'done');
+  await countIs(doneOwned);
+  assert.ok(await owned('owner3'));
+  await a.page.locator('.list-projects input[name=q]').fill('bulk 19');
+  const searched = imports((i) => i % OWNERS === 3 && STATUSES[i % 4] === 'done' && i % NEEDLE_EVERY !== 0 && String(i).startsWith('19'));
+  assert.ok(searched > 0 && searched < doneOwned);
+  await countIs(searched);
+  assert.ok(await owned('owner3'));
+  assert.ok(a.lists.some((e) => e.params.get('owner') === 'owner3' && e.params.get('status') === 'done' && e.params.get('q') === 'bulk 19'));
+  await a.page.locator('.list-projects input[name=q]').fill('');
+  await countIs(doneOwned);
+  await settled(a);
+
+  // Outside changes: the count moves with each delta, and only the owner's rows show.
+  let since = Date.now();
+  const mine = await env.stack.api('POST', '/api/projects', { name: 'Owned outside', owner: 'owner3', status: 'done' });
+  await a.page.waitForFunction((id) => document.querySelector('.list-projects .cards > li')?.dataset.id === String(id), mine.id, { timeout: 5000 });
+  await countIs(doneOwned + 1);
+  await sleep(600);
+  const other = await env.stack.api('POST', '/api/projects', { name: 'Someone else\'s', owner: 'owner33', status: 'done' });
+  await sleep(600);
+  await env.stack.api('DELETE', `/api/projects/${(await cardIds(a))[1]}`, undefined, [204]);
+  await countIs(doneOwned);
+  assert.equal(await a.page.locator(`.card[data-id="${other.id}"]`).count(), 0, 'another owner\'s row never shows');
+  assert.ok(await owned('owner3'));
+  const deltas = a.lists.filter((e) => e.at >= since);
+  assert.ok(deltas.length >= 2 && deltas.every((e) => e.params.has('since') && e.params.get('owner') === 'owner3' && e.params.get('count') === '1'));
+
+  // Exact: a prefix of an owner is no owner.
+  await owner.fill('owner');
+  await a.page.locator('.list-projects .list-state .empty').filter({ hasText: 'No projects match' }).waitFor({ timeout: 5000 });
+  assert.equal(await count(), shown(0));
+  await env.stack.api('DELETE', `/api/projects/${mine.id}`, undefined, [204]);
+  await env.stack.api('DELETE', `/api/projects/${other.id}`, undefined, [204]);
+  assert.deepEqual(a.errors, []);
   await a.page.close();
 });
 
@@ -178,17 +254,21 @@ test('outside edit, create and delete arrive as small deltas, in place, without 
   assert.equal(a.lists.filter((e) => e.at >= since && !e.params.has('since')).length, 0, 'no full list refetched');
   assert.deepEqual((await cardIds(a)).length, 100, 'still one page on screen');
 
-  // An outside create appears at the top.
+  // An outside create appears at the top, and counts.
+  const total = (await env.stack.api('GET', '/api/projects?limit=1&count=1')).total;
+  assert.equal(await a.page.locator('.list-projects .count').textContent(), shown(total));
   await sleep(600); // past the refresh throttle window, so each change is its own delta
   since = Date.now();
   const created = await env.stack.api('POST', '/api/projects', { name: 'Created outside' });
   await a.page.waitForFunction((id) => document.querySelector('.list-projects .cards > li')?.dataset.id === String(id), created.id, { timeout: 5000 });
   assert.equal(await a.page.locator(`.card[data-id="${created.id}"].flash`).count(), 1);
+  assert.equal(await a.page.locator('.list-projects .count').textContent(), shown(total + 1));
 
-  // An outside delete disappears.
+  // An outside delete disappears, and counts.
   await sleep(600);
   await env.stack.api('DELETE', `/api/projects/${deletedId}`, undefined, [204]);
   await a.page.locator(`.card[data-id="${deletedId}"]`).waitFor({ state: 'detached', timeout: 5000 });
+  assert.equal(await a.page.locator('.list-projects .count').textContent(), shown(total));
   assert.ok(a.lists.filter((e) => e.at >= since).every((e) => e.params.has('since')), 'only deltas');
 
   // The form survived all of it: value, focus, caret, and where it is on screen.

@@ -5,6 +5,7 @@
 
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { BUILD_DIR, SOURCE_DIR, freePort } from './stack.js';
@@ -36,11 +37,33 @@ export function processes() {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+/** Whether 127.0.0.1:port can be bound now. */
+function canBind(port) {
+  return new Promise((resolve) => {
+    const srv = net.createServer();
+    srv.on('error', () => resolve(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
+  });
+}
+
+/** The first of `count` consecutive free loopback ports. */
+async function freePorts(count) {
+  for (;;) {
+    const first = await freePort();
+    let free = true;
+    for (let i = 1; i < count && free; i++) free = await canBind(first + i);
+    if (free) return first;
+  }
+}
+
 export class RunCommand {
-  /** args: the command line, e.g. ['--access', 'basic']. */
-  async start(args = []) {
+  /** args: the command line, e.g. ['--access', 'basic']; ports: how many consecutive free ports
+   * it needs from LIVESYNC_PORT on (`--hosts N` takes N). */
+  async start(args = [], { ports = 1 } = {}) {
     this.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ls-run-'));
-    this.port = await freePort();
+    // As root, `--postgres` runs the server as the postgres user, who must reach its folder.
+    fs.chmodSync(this.dir, 0o755);
+    this.port = await freePorts(ports);
     this.output = '';
     this.sessions = new Set(); // the sessions of every part seen, i.e. their first pids
     // Its own process group, so that the last-resort kill reaches its timers too.

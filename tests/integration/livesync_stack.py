@@ -84,7 +84,7 @@ class Response:
 class Stack:
     def __init__(self, daemon=True, workers=2, config=None, start_pool=True, nginx_workers=1,
                  server_names="localhost", access="open", access_values=None, users=(),
-                 ready_headers=None):
+                 ready_headers=None, port=None, daemon_config=None):
         """workers: the pool's; nginx_workers: nginx's (more than one only when one worker's
         open-file limit would be exceeded, e.g. by the fan-out benchmark's subscribers);
         server_names: the site's nginx server_name (its certificate names localhost and
@@ -92,7 +92,8 @@ class Stack:
         access_values for its placeholders; "basic" checks the stack's own htpasswd file, to
         which `users` are added by the real packaging/livesync-users (their passwords in
         `passwords`); ready_headers: what the readiness check sends (default: the first user's
-        basic credentials, if any)."""
+        basic credentials, if any); port: nginx's (default: a free one); daemon_config: settings
+        for the daemon alone, over the shared file's (its `--key value` overrides)."""
         self.server_names = server_names
         self.access = access
         self.access_values = dict(access_values or {})
@@ -104,6 +105,8 @@ class Stack:
         self.nginx_workers = nginx_workers
         self.extra_config = dict(config or {})
         self.start_pool = start_pool
+        self.want_port = port
+        self.daemon_config = dict(daemon_config or {})
         self.procs = {}
 
     # --- lifecycle -------------------------------------------------------------------------
@@ -116,7 +119,7 @@ class Stack:
 
     def start(self):
         self.dir = tempfile.mkdtemp(prefix="ls-")
-        self.port = free_port()
+        self.port = self.want_port or free_port()
         self.origin = f"https://localhost:{self.port}"
         self.db_path = self.extra_config.get("database", os.path.join(self.dir, "livesync.db"))
         self.pg = None  # the PgCluster when STORE is postgres
@@ -232,8 +235,9 @@ class Stack:
 
     def start_daemon(self, env=None):
         """Starts (or, after a kill, restarts) the daemon; `env` adds environment variables."""
+        overrides = [a for k, v in self.daemon_config.items() for a in (f"--{k}", str(v))]
         self._spawn("wsd", [os.path.join(BUILD_DIR, "ws-daemon", "livesync-wsd"),
-                            "--config", self.config_path], env)
+                            "--config", self.config_path, *overrides], env)
         # A killed daemon leaves its socket file behind: wait for a listener, not for the file.
         deadline = time.time() + 10
         while True:
@@ -319,22 +323,34 @@ class Stack:
         return self.procs[name].pid
 
     # --- the daemon's own endpoints and subscribers ----------------------------------------
-    def daemon_metrics(self):
-        """GET /metrics on the daemon's socket (nginx does not proxy it), as a dict from
-        'name{labels}' without the livesync_wsd_ prefix to an int."""
+    def daemon_get(self, path):
+        """GET `path` on the daemon's own socket (nginx does not proxy /metrics or /health):
+        (status, body bytes)."""
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
             sock.settimeout(10)
             sock.connect(self.wsd_socket)
-            sock.sendall(b"GET /metrics HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+            sock.sendall(f"GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+                         .encode())
             status, headers, body = read_http_head(sock)
-            if status != 200:
-                raise ConnectionError(f"/metrics answered {status}")
             length = int(headers["content-length"])
             while len(body) < length:
                 chunk = sock.recv(65536)
                 if not chunk:
                     break
                 body += chunk
+        return status, body
+
+    def daemon_health(self):
+        """GET /health on the daemon's socket: (status, parsed JSON)."""
+        status, body = self.daemon_get("/health")
+        return status, jsonlib.loads(body)
+
+    def daemon_metrics(self):
+        """GET /metrics on the daemon's socket, as a dict from 'name{labels}' without the
+        livesync_wsd_ prefix to an int."""
+        status, body = self.daemon_get("/metrics")
+        if status != 200:
+            raise ConnectionError(f"/metrics answered {status}")
         out = {}
         for line in body.decode().splitlines():
             if line and not line.startswith("#"):

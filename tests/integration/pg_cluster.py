@@ -41,9 +41,10 @@ class PgCluster:
             _live_clusters.discard(self)
             self._script("stop", "--remove")
 
-    def stop_server(self):
-        """Shuts the server down (fast: connections are closed), keeping its data."""
-        self._script("stop")
+    def stop_server(self, immediate=False):
+        """Shuts the server down, keeping its data: fast (connections are closed) or, with
+        `immediate`, as in a crash (no checkpoint; recovery on the next start)."""
+        self._script("stop", *(["--immediate"] if immediate else []))
 
     def start_server(self):
         """Starts the stopped server again; returns (and keeps) its URI."""

@@ -17,7 +17,7 @@ class ProjectCrud(ApiCase):
         self.assertEqual(r.status, 201, repr(r))
         row = r.json()
         self.assertEqual(set(row), {"id", "name", "description", "status", "owner",
-                                    "created_at", "updated_at", "rev"})
+                                    "created_at", "updated_at", "updated_by", "rev"})
         self.assertIsInstance(row["id"], int)
         self.assertGreater(row["id"], 0)
         self.assertRow(row, name="Alpha", description="", status="planned", owner="")

@@ -17,7 +17,8 @@ class SolutionCrud(ApiCase):
         self.assertEqual(r.status, 201, repr(r))
         row = r.json()
         self.assertEqual(set(row), {"id", "project_id", "name", "description", "status",
-                                    "phases", "created_at", "updated_at", "rev"})
+                                    "phases", "created_at", "updated_at", "updated_by",
+                                    "rev"})
         self.assertRow(row, project_id=p["id"], name="S", description="", status="planned",
                        phases=phases())
         self.assertEqual(r.headers.get("location"), f"/api/solutions/{row['id']}")

@@ -16,7 +16,8 @@ class SubcomponentCrud(ApiCase):
         self.assertEqual(r.status, 201, repr(r))
         row = r.json()
         self.assertEqual(set(row), {"id", "solution_id", "name", "description", "status",
-                                    "owner", "checklist", "created_at", "updated_at", "rev"})
+                                    "owner", "checklist", "created_at", "updated_at",
+                                    "updated_by", "rev"})
         self.assertRow(row, solution_id=s["id"], name="Sub", description="", status="planned",
                        owner="", checklist=[])
         self.assertEqual(r.headers.get("location"), f"/api/subcomponents/{row['id']}")

@@ -35,19 +35,20 @@ class ExportCase(CsvCase):
     def test_columns(self):
         self.assertEqual(self.export_rows("projects")[0],
                          ["id", "name", "description", "status", "owner", "created_at",
-                          "updated_at", "rev"])
+                          "updated_at", "updated_by", "rev"])
         self.assertEqual(self.export_rows("solutions")[0],
                          ["id", "project_id", "name", "description", "status", "phases",
-                          "created_at", "updated_at", "rev"])
+                          "created_at", "updated_at", "updated_by", "rev"])
         self.assertEqual(self.export_rows("subcomponents")[0],
                          ["id", "solution_id", "name", "description", "status", "owner",
-                          "checklist", "created_at", "updated_at", "rev"])
+                          "checklist", "created_at", "updated_at", "updated_by", "rev"])
         row = {r[0]: r for r in self.export_rows("solutions")[1:]}[str(self.s["id"])]
         self.assertEqual(row[5], "discovery;design;test;deploy")
         row = {r[0]: r for r in self.export_rows("subcomponents")[1:]}[str(self.c["id"])]
         self.assertEqual(json.loads(row[6]), [{"label": "=a", "done": True},
                                               {"label": "b, \"c\"", "done": False}])
-        self.assertEqual(row[9], str(self.c["rev"]))
+        self.assertEqual(row[9], "")  # updated_by: nobody on an open site
+        self.assertEqual(row[10], str(self.c["rev"]))
 
     def test_formulas_are_neutralised(self):
         ids = [self.project(name=f)["id"] for f in FORMULAS]

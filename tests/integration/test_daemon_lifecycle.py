@@ -2,7 +2,8 @@
 it in nothing (every mutation still succeeds, /ws and /events answer 502), and once restarted its
 `hello`, and a refresh `all` for an SSE reconnect with the old Last-Event-ID, show subscribers
 what changed meanwhile; on SIGTERM every subscriber is told to reconnect after a random delay within
-the drain window, then closed with 1001, and the daemon exits 0."""
+the drain window, then closed with 1001, and the daemon exits 0. On SQLite its GET /health is
+always ok (there is no listener to lose)."""
 import signal
 import unittest
 
@@ -16,6 +17,9 @@ DRAIN_MS = 2000
 
 class Killed(Subscribers, ApiCase):
     daemon = True
+
+    def test_health_is_ok_on_sqlite(self):
+        self.assertEqual(self.stack.daemon_health(), (200, {"status": "ok"}))
 
     def test_api_lives_on_and_a_restarted_daemon_shows_what_changed(self):
         rows = self.rows()

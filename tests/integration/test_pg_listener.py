@@ -4,7 +4,9 @@ a NOTIFY reaches WebSocket and SSE subscribers with the right entity, rev and or
 subscriber's hello shows the database as of its connect, not what the daemon had read before; a
 listener killed with pg_terminate_backend reconnects and catches up on what changed while it was
 away; a change whose NOTIFY never comes is caught by the safety poll; a PostgreSQL restart is
-caught up after; `notify = off` converges within its poll interval."""
+caught up after, and the daemon's GET /health turns degraded (503) while the listener is down
+longer than health_listener_down_s, ok again once it is back; `notify = off` converges within its
+poll interval."""
 import json
 import time
 import unittest
@@ -33,7 +35,7 @@ class PgListener(unittest.TestCase):
             cls.pg.psql(SCHEMA)
             cls.stack = Stack(daemon=True, start_pool=False,
                               config={"database": cls.pg.uri, "listener_timeout_ms": 2000,
-                                      **cls.config})
+                                      "health_listener_down_s": 1, **cls.config})
             cls.stack.start()
         except BaseException:
             cls.pg.stop()
@@ -145,11 +147,24 @@ class Notify(PgListener):
         time.sleep(0.3)
         m = self.stack.daemon_metrics()
         self.assertEqual(m["listener_up"], 0, "the daemon did not notice the server going away")
+        # Down, but for less than health_listener_down_s (1 s), still ok; then degraded.
+        deadline = time.monotonic() + 5
+        while True:
+            status, health = self.stack.daemon_health()
+            self.assertFalse(health["listener_up"], health)
+            if status != 200 or time.monotonic() > deadline:
+                break
+            self.assertEqual((health["status"], health["listener_down_s"] <= 1), ("ok", True))
+            time.sleep(0.1)
+        self.assertEqual((status, health["status"]), (503, "degraded"), health)
+        self.assertGreaterEqual(health["listener_down_s"], 1)
         self.pg.start_server()
         rev = self.write("solutions", origin="tab-e")
         event = self.wait_refresh(sub, rev, timeout=10)
         self.assertIsNotNone(event, "no catch-up after a restart: " + self.stack.log("wsd"))
         self.wait_listener_up()
+        self.assertEqual(self.stack.daemon_health(),
+                         (200, {"status": "ok", "listener_up": True, "listener_down_s": 0}))
 
 
 class PollOnly(PgListener):
@@ -157,13 +172,16 @@ class PollOnly(PgListener):
 
     def test_notify_off_converges_within_its_poll_interval(self):
         sub = self.subscribe("sse")
-        for entity in ("projects", "solutions"):
+        delays = []
+        for entity in ("projects", "solutions") * 5:
             written = time.monotonic()
             rev = self.write(entity)
             event = self.wait_refresh(sub, rev, timeout=3)
             self.assertIsNotNone(event)
             self.assertEqual(event["entity"], entity)
-            self.assertLess(time.monotonic() - written, 0.25 + 0.5, "slower than the poll")
+            delays.append(time.monotonic() - written)
+        # The median, so that one slow moment of a loaded machine does not decide.
+        self.assertLess(sorted(delays)[len(delays) // 2], 0.25 + 0.5, delays)
         # The NOTIFYs the writes sent were not listened to.
         self.assertEqual(self.stack.daemon_metrics()["signals_received_total"], 0)
 

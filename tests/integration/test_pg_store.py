@@ -74,7 +74,7 @@ class Revisions(PgCase):
 class Migration(PgCase):
     def test_an_empty_database_gets_the_current_schema(self):
         # The stack started the pool on a database just created empty.
-        self.assertEqual(self.psql("SELECT version FROM schema_version").strip(), "2")
+        self.assertEqual(self.psql("SELECT version FROM schema_version").strip(), "3")
         self.assertEqual(self.psql("SELECT name FROM revisions ORDER BY name").split(),
                          ["global", "projects", "solutions", "subcomponents"])
         p = self.project()

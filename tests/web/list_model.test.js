@@ -2,7 +2,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ListWindow, listUrl, matches } from '../../web/app/list_model.js';
+import { ListWindow, NO_FILTER, deltaUrl, firstPageUrl, isFiltered, listUrl, matches, nextPageUrl, sameFilter } from '../../web/app/list_model.js';
 
 const row = (id, rev = 10, extra = {}) => ({ id, rev, name: `p${id}`, status: 'planned', ...extra });
 const ids = (w) => w.rows.map((r) => r.id);
@@ -172,4 +172,66 @@ test('the local filter check agrees with the server rules: exact status and owne
   assert.equal(matches(r, { status: 'active', owner: 'ann', q: 'apollo' }), true);
   assert.equal(matches({ name: 'ÉCLAIR' }, { q: 'éclair' }), false, 'only ASCII letters fold, as on the server');
   assert.equal(matches({ name: 'ÉCLAIR' }, { q: 'Éclair' }), true);
+});
+
+test('the total comes with the first page and with each delta; a stale delta keeps it', () => {
+  const w = new ListWindow();
+  w.reset({ items: [row(3), row(2)], rev: 4, next: 2, total: 2500 });
+  assert.equal(w.total, 2500);
+  w.append({ items: [row(1)], rev: 9, next: null, total: 7 });
+  assert.equal(w.total, 2500, 'a further page keeps the total of the window revision');
+  w.applyDelta({ items: [row(4, 5)], deleted: [2], rev: 5, total: 2499 });
+  assert.equal(w.total, 2499, 'the server counts what is not loaded too');
+  w.applyDelta({ items: [], deleted: [], rev: 5, total: 1 });
+  assert.equal(w.total, 2499, 'stale: ignored');
+  w.applyDelta({ items: [], deleted: [], rev: 6 });
+  assert.equal(w.total, 2499, 'a delta without a total keeps the known one');
+  w.reset({ items: [], rev: 7, next: null });
+  assert.equal(w.total, null, 'a server that sends no total: unknown');
+  for (const bad of [-1, 1.5, '3', null]) {
+    w.reset({ items: [], rev: 8, next: null, total: bad });
+    assert.equal(w.total, null, `total ${JSON.stringify(bad)} is not a count`);
+  }
+});
+
+test("this tab's own create and delete move the total until the next delta says it", () => {
+  const w = window10();
+  w.applyDelta({ items: [], deleted: [], rev: 101, total: 500 });
+  w.put(row(91, 102));
+  assert.equal(w.total, 501);
+  w.put(row(91, 103)); // its own save: already counted
+  assert.equal(w.total, 501);
+  w.remove(85);
+  w.remove(85);
+  assert.equal(w.total, 500, 'one delete counts once');
+  // The delta that brings the tab's own create again replaces the total, never adds to it.
+  w.applyDelta({ items: [row(91, 102)], deleted: [85], rev: 103, total: 500 });
+  assert.equal(w.total, 500);
+  const unknown = new ListWindow();
+  unknown.reset({ items: [row(1)], rev: 1, next: null });
+  unknown.put(row(2));
+  assert.equal(unknown.total, null);
+});
+
+test('a filter state maps to the list requests: parent, q, status, owner, then the page or since', () => {
+  const scope = { project_id: 3, ...NO_FILTER };
+  assert.equal(firstPageUrl('solutions', scope, 100), '/api/solutions?project_id=3&limit=100&order=desc&count=1');
+  const projects = { q: 'Gear box', status: 'on_hold', owner: 'Ann B' };
+  assert.equal(firstPageUrl('projects', projects, 100), '/api/projects?q=Gear+box&status=on_hold&owner=Ann+B&limit=100&order=desc&count=1');
+  assert.equal(nextPageUrl('projects', projects, 100, 9041), '/api/projects?q=Gear+box&status=on_hold&owner=Ann+B&limit=100&order=desc&after=9041');
+  assert.equal(deltaUrl('projects', projects, 77), '/api/projects?q=Gear+box&status=on_hold&owner=Ann+B&since=77&count=1');
+  assert.equal(deltaUrl('projects', NO_FILTER, 0), '/api/projects?since=0&count=1');
+  // The owner alone, exact: empty filters are left out, its value goes as it is, escaped.
+  const owned = { solution_id: 8, ...NO_FILTER, owner: 'o&c=1 %' };
+  assert.equal(firstPageUrl('subcomponents', owned, 50), '/api/subcomponents?solution_id=8&owner=o%26c%3D1+%25&limit=50&order=desc&count=1');
+  assert.equal(new URL(firstPageUrl('subcomponents', owned, 50), 'https://x').searchParams.get('owner'), 'o&c=1 %');
+});
+
+test('filter states compare by what they ask; any non-empty filter narrows the list', () => {
+  assert.equal(sameFilter(NO_FILTER, { q: '', status: '' }), true, 'a missing owner is any owner');
+  assert.equal(sameFilter({ ...NO_FILTER, owner: 'ann' }, NO_FILTER), false);
+  assert.equal(sameFilter({ q: 'a', status: 'done', owner: 'b' }, { owner: 'b', status: 'done', q: 'a' }), true);
+  assert.equal(sameFilter({ ...NO_FILTER, q: 'a' }, { ...NO_FILTER, owner: 'a' }), false);
+  assert.equal(isFiltered(NO_FILTER), false);
+  for (const k of ['q', 'status', 'owner']) assert.equal(isFiltered({ ...NO_FILTER, [k]: 'x' }), true, k);
 });

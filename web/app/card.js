@@ -3,6 +3,7 @@
 
 import { h, setText, flash } from './dom.js';
 import { EntityForm, confirmDialog, statusLabel, formatTime } from './ui.js';
+import { changedByLine, changer, newerVersionBy } from './changed_by.js';
 
 export const KINDS = Object.freeze({
   projects: { noun: 'project', fields: ['name', 'description', 'status', 'owner'], children: 'solutions' },
@@ -69,7 +70,8 @@ export class EntityCard {
     this.badge.dataset.status = r.status;
     const meta = [];
     if (r.owner) meta.push(`Owner: ${r.owner}`);
-    if (r.updated_at) meta.push(`Updated ${formatTime(r.updated_at)}`);
+    const changed = changedByLine(r, formatTime);
+    if (changed) meta.push(changed);
     setText(this.meta, meta.join(' · '));
     setText(this.desc, r.description ?? '');
     this.desc.hidden = !r.description;
@@ -87,7 +89,7 @@ export class EntityCard {
     this.render();
     if (this.form && this.form.baseRev !== row.rev && !own) {
       this.form.notice(
-        `Someone else changed this ${this.def.noun} while you were editing. Saving will ask before overwriting their version.`,
+        `${changer(row)} changed this ${this.def.noun} while you were editing. Saving will ask before overwriting their version.`,
         h('button', { type: 'button', text: 'Load their version', on: { click: () => this.closeForm(true) } }),
       );
     }
@@ -147,7 +149,7 @@ export class EntityCard {
       this.render();
     }
     form.showError(
-      `Someone else saved a newer version of this ${this.def.noun} while you were editing. Your changes are still in the form.`,
+      `${newerVersionBy(this.row, this.def.noun, Date.now())}. Your changes are still in the form.`,
       h('button', { type: 'button', text: 'Discard mine, load theirs', on: { click: () => this.closeForm(true) } }),
       h('button', {
         type: 'button',
@@ -183,7 +185,7 @@ export class EntityCard {
         this.update(err.details.current);
         const again = await confirmDialog({
           title: `${this.def.noun[0].toUpperCase()}${this.def.noun.slice(1)} changed`,
-          message: `Someone else changed ${this.label} since you looked at it. Delete it anyway?`,
+          message: `${changer(this.row)} changed ${this.label} since you looked at it. Delete it anyway?`,
           confirmLabel: 'Delete anyway',
         });
         if (again) return this.destroyRemote(this.row.rev);

@@ -1,18 +1,22 @@
-// A titled list of entity cards with its "New …" form, search and status filter, and its
-// empty/loading/error states. The header carries the CSV import/export controls for the list's
-// entity.
+// A titled list of entity cards with its "New …" form, search, status and owner filters, the
+// number of rows that match, and its empty/loading/error states. The header carries the CSV
+// import/export controls for the list's entity.
 //
 // Long lists: the first page (newest first) shows at once, further pages load as the "Load more"
 // button at the end scrolls into view; a refresh asks only for what changed since the revision on
-// screen (`?since=`) and patches the cards in place (list_model.js does the merge). Loads, pages
-// and refreshes of one list run one after another, so each starts from what the last one left.
+// screen (`?since=`) and patches the cards in place (list_model.js does the merge). The first page
+// and every delta carry the server's count of matching rows (`count=1`), which the heading shows.
+// Loads, pages and refreshes of one list run one after another, so each starts from what the last
+// one left.
 
 import { h, keepInView, setText, syncList, uid } from './dom.js';
 import { EntityForm } from './ui.js';
 import { EntityCard, KINDS } from './card.js';
 import { csvControls } from './csv_io.js';
 import { listFilters } from './list_filters.js';
-import { ListWindow, PAGE_SIZE, listUrl, matches } from './list_model.js';
+import { ListWindow, NO_FILTER, PAGE_SIZE, deltaUrl, firstPageUrl, isFiltered, matches, nextPageUrl } from './list_model.js';
+
+const formatCount = new Intl.NumberFormat('en-US').format;
 
 export class CardList {
   /**
@@ -30,7 +34,7 @@ export class CardList {
     this.cardOptions = card;
     this.emptyText = emptyText;
     this.pageSize = pageSize;
-    this.filter = { q: '', status: '' };
+    this.filter = NO_FILTER;
     this.window = new ListWindow();
     this.cards = new Map();
     this.queue = Promise.resolve();
@@ -59,7 +63,7 @@ export class CardList {
         h(heading, { id: titleId, tabindex: heading === 'h1' ? '-1' : null }, title, ' ', this.count),
         h('div', { class: 'section-actions' }, this.newButton, h('div', { class: 'io-slot', dataset: { entity: kind } }, csvControls(ctx, kind, this.def.noun))),
       ),
-      listFilters(this.def.noun, (f) => this.setFilter(f)),
+      listFilters(this.def.noun, (f) => this.setFilter(f), { owner: this.def.fields.includes('owner') }),
       this.createBox,
       this.state,
       this.list,
@@ -94,8 +98,9 @@ export class CardList {
     return run;
   }
 
-  url(params) {
-    return listUrl(this.kind, { ...this.parent, ...this.filter, ...params });
+  /** The parent filter and the filter state: which rows the list asks for. */
+  get scope() {
+    return { ...this.parent, ...this.filter };
   }
 
   /** The first load of the view: the first page. Resolves the list's revision. */
@@ -110,7 +115,7 @@ export class CardList {
   refresh() {
     return this.enqueue(async () => {
       if (this.window.rev === null) return this.loadFirst({ highlight: true });
-      const { body } = await this.ctx.api.get(this.url({ since: this.window.rev }), { conditional: false });
+      const { body } = await this.ctx.api.get(deltaUrl(this.kind, this.scope, this.window.rev), { conditional: false });
       const op = this.window.applyDelta(body);
       if (op?.reset) return this.loadFirst({ highlight: true });
       if (op) this.patch(op);
@@ -118,7 +123,7 @@ export class CardList {
     });
   }
 
-  /** The user changed the search or status filter: start again from the first page. */
+  /** The user changed the search, status or owner filter: start again from the first page. */
   setFilter(filter) {
     this.filter = filter;
     this.setLoading();
@@ -126,10 +131,10 @@ export class CardList {
   }
 
   async loadFirst({ highlight }) {
-    // Conditional (a 304 when unchanged) for the lists a view comes back to; not for searches,
-    // whose every spelling would stay in the API client's cache.
-    const url = this.url({ limit: this.pageSize, order: 'desc' });
-    const { body } = await this.ctx.api.get(url, { conditional: !this.filter.q });
+    // Conditional (a 304 when unchanged) for the lists a view comes back to; not for searches
+    // and owners typed, whose every spelling would stay in the API client's cache.
+    const url = firstPageUrl(this.kind, this.scope, this.pageSize);
+    const { body } = await this.ctx.api.get(url, { conditional: !this.filter.q && !this.filter.owner });
     this.window.reset(body);
     syncList(this.list, this.window.rows, (r) => r.id, (row) => this.makeCard(row, highlight), this.cards);
     this.rendered();
@@ -143,7 +148,8 @@ export class CardList {
     setText(this.summary, 'Loading more…');
     this.enqueue(async () => {
       if (!this.window.more) return;
-      const { body } = await this.ctx.api.get(this.url({ limit: this.pageSize, order: 'desc', after: this.window.next }), { conditional: false });
+      const url = nextPageUrl(this.kind, this.scope, this.pageSize, this.window.next);
+      const { body } = await this.ctx.api.get(url, { conditional: false });
       for (const row of this.window.append(body)) {
         const card = this.makeCard(row, false);
         this.cards.set(row.id, card);
@@ -185,21 +191,28 @@ export class CardList {
     this.cards.delete(id);
   }
 
-  /** Count, summary, empty state and the "Load more" button after any change of the rows. */
+  /**
+   * Count, summary, empty state and the "Load more" button after any change of the rows. The
+   * count is the server's total of matching rows; only from a server that sends none is it the
+   * rows loaded ("100+" while more exist).
+   */
   rendered() {
     this.el.removeAttribute('aria-busy');
     const n = this.window.rows.length;
     const more = this.window.more;
-    const filtered = Boolean(this.filter.q || this.filter.status);
-    const nouns = `${this.def.noun}${n === 1 ? '' : 's'}`;
-    this.count.textContent = `(${n}${more ? '+' : ''})`;
+    const total = this.window.total;
+    const filtered = isFiltered(this.filter);
+    const plural = (k) => `${this.def.noun}${k === 1 ? '' : 's'}`;
+    this.count.textContent = total === null ? `(${n}${more ? '+' : ''})` : `(${formatCount(total)})`;
     let summary = '';
-    if (more) summary = `Showing the newest ${n} ${nouns}${filtered ? ' that match' : ''}; more load as you scroll.`;
-    else if (n > 0) summary = `${n} ${nouns}${filtered ? ' match' : ''}, all shown.`;
+    if (more) {
+      const of = total === null ? '' : ` of ${formatCount(total)}`;
+      summary = `Showing the newest ${n}${of} ${plural(total ?? n)}${filtered ? ' that match' : ''}; more load as you scroll.`;
+    } else if (n > 0) summary = `${n} ${plural(n)}${filtered ? ' match' : ''}, all shown.`;
     setText(this.summary, summary);
     this.moreButton.hidden = !more;
     if (n === 0 && !more) {
-      const text = filtered ? `No ${this.def.noun}s match this search.` : this.emptyText;
+      const text = filtered ? `No ${this.def.noun}s match these filters.` : this.emptyText;
       this.state.replaceChildren(h('p', { class: 'empty', text }));
     } else this.state.replaceChildren();
   }
@@ -255,7 +268,7 @@ export class CardList {
       this.rendered();
       this.ctx.notices.show(`Created ${this.def.noun} “${row.name}”.`);
     } else {
-      this.ctx.notices.show(`Created ${this.def.noun} “${row.name}”; the current search or status filter hides it.`);
+      this.ctx.notices.show(`Created ${this.def.noun} “${row.name}”; the current filters hide it.`);
     }
     this.form.setValues({});
     this.form.focus();

@@ -3,6 +3,7 @@
 // it runs (changes made quickly one after another are queued, never sent with a stale rev).
 
 import { h, setText, syncList, uid } from './dom.js';
+import { changer } from './changed_by.js';
 
 export function checklist(ctx) {
   return (card) => {
@@ -51,7 +52,7 @@ export function checklist(ctx) {
           if (err.status === 412 && err.details?.current) {
             card.update(err.details.current);
             ctx.notices.show(
-              `The checklist of “${card.row.name}” was changed by someone else, so ${what} was not applied. It now shows their version; please try again.`,
+              `${changer(card.row)} changed the checklist of “${card.row.name}”, so ${what} was not applied. It now shows their version; please try again.`,
               { error: true },
             );
           } else if (err.status === 422) {

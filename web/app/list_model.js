@@ -1,5 +1,6 @@
 // What a long list has on screen, with no DOM in it: the rows loaded so far (newest first, i.e.
-// by id descending), the revision they are current at, and where the next page starts. It turns
+// by id descending), the revision they are current at, where the next page starts, and how many
+// rows match in all (the server's `total`), and the requests that bring them. It turns
 // the server's answers — a first page, a further page, a `?since=` delta — into the few row
 // operations the view applies in place, so a refresh never rebuilds the list.
 
@@ -8,6 +9,22 @@ export const PAGE_SIZE = 100;
 
 /** The filters a list can carry besides its parent (`project_id`, `solution_id`). */
 export const FILTER_KEYS = Object.freeze(['status', 'owner', 'q']);
+
+/**
+ * A list's filter state as its controls set it: `q` (name contains), `status`, `owner` (exact);
+ * '' means any. Lists of entities without an owner (solutions) keep `owner` ''.
+ */
+export const NO_FILTER = Object.freeze({ q: '', status: '', owner: '' });
+
+/** Whether two filter states ask for the same rows. */
+export function sameFilter(a, b) {
+  return FILTER_KEYS.every((k) => (a[k] ?? '') === (b[k] ?? ''));
+}
+
+/** Whether a filter state narrows the list at all. */
+export function isFiltered(filter) {
+  return FILTER_KEYS.some((k) => Boolean(filter[k]));
+}
 
 /**
  * The URL of a list request: `/api/{entity}?…` with every non-empty value of `params` (parent
@@ -20,6 +37,23 @@ export function listUrl(entity, params) {
   }
   const s = qs.toString();
   return s ? `/api/${entity}?${s}` : `/api/${entity}`;
+}
+
+/**
+ * The requests of a list whose `scope` is its parent filter and filter state together, e.g.
+ * { project_id: 3, q: 'gear', status: '', owner: 'ann' }: the first page newest first with the
+ * total, a further page below `after`, and the changes since a revision with the new total.
+ */
+export function firstPageUrl(entity, scope, pageSize) {
+  return listUrl(entity, { ...scope, limit: pageSize, order: 'desc', count: 1 });
+}
+
+export function nextPageUrl(entity, scope, pageSize, after) {
+  return listUrl(entity, { ...scope, limit: pageSize, order: 'desc', after });
+}
+
+export function deltaUrl(entity, scope, since) {
+  return listUrl(entity, { ...scope, since, count: 1 });
 }
 
 /**
@@ -42,6 +76,7 @@ export class ListWindow {
     this.rows = []; // by id descending
     this.rev = null; // the entity revision every row on screen is current at (the next `since`)
     this.next = null; // the `after` of the next page; null: everything below is loaded
+    this.total = null; // rows matching on the server at `rev` (with this tab's own changes); null: not told
   }
 
   /** True when rows below the loaded ones exist on the server. */
@@ -54,12 +89,14 @@ export class ListWindow {
     this.rows = sortDesc(page.items);
     this.rev = page.rev;
     this.next = page.next ?? null;
+    this.total = totalOf(page);
   }
 
   /**
    * A further page (`after=next`): appends its rows below, returns those added. The window keeps
-   * its revision: the page may be newer, and the next delta since the older revision brings
-   * nothing it already has (rows are only ever replaced by a higher `rev`).
+   * its revision (and the total counted at it): the page may be newer, and the next delta since
+   * the older revision brings nothing it already has (rows are only ever replaced by a higher
+   * `rev`) and the total at its own revision.
    */
   append(page) {
     const floor = this.rows.length ? this.rows[this.rows.length - 1].id : Infinity;
@@ -80,6 +117,8 @@ export class ListWindow {
    *   at the top); one below it is left for paging to bring.
    * `inserted` is ordered bottom to top and `before` is the id of the row it goes above (null:
    *   the end), so inserting in that order always finds `before` already in place.
+   * The delta's `total`, if it has one, replaces the window's: it counts every matching row at
+   * the delta's revision, this tab's own creates and deletes included.
    */
   applyDelta(delta) {
     if (delta?.reset === true) return { reset: true };
@@ -110,6 +149,7 @@ export class ListWindow {
       }
     }
     this.rev = delta.rev;
+    this.total = totalOf(delta) ?? this.total;
     const inserted = added
       .map((row) => ({ row, at: this.find(row.id) }))
       .sort((a, b) => b.at - a.at)
@@ -117,7 +157,11 @@ export class ListWindow {
     return { updated, removed, inserted };
   }
 
-  /** This tab's own create or save: put at its place (no revision change). Returns `before` as above, or undefined if it was already there. */
+  /**
+   * This tab's own create or save: put at its place (no revision change; a new row counts one
+   * more until the next delta's total). Returns `before` as above, or undefined if it was
+   * already there.
+   */
   put(row) {
     const at = this.position(row.id);
     if (this.rows[at]?.id === row.id) {
@@ -125,13 +169,16 @@ export class ListWindow {
       return undefined;
     }
     this.rows.splice(at, 0, row);
+    if (this.total !== null) this.total += 1;
     return this.rows[at + 1]?.id ?? null;
   }
 
-  /** This tab's own delete. */
+  /** This tab's own delete (one less in the total). */
   remove(id) {
     const i = this.find(id);
-    if (i >= 0) this.rows.splice(i, 1);
+    if (i < 0) return;
+    this.rows.splice(i, 1);
+    if (this.total !== null) this.total -= 1;
   }
 
   /** Index of the row with `id`, or -1. */
@@ -151,6 +198,11 @@ export class ListWindow {
     }
     return lo;
   }
+}
+
+/** The `total` of an answer, or null if it has none (a server before counts). */
+function totalOf(answer) {
+  return Number.isSafeInteger(answer.total) && answer.total >= 0 ? answer.total : null;
 }
 
 function sortDesc(items) {

@@ -108,6 +108,7 @@ void read_row_into(const EntitySpec& s, const PgResult& r, int i, Row& row) {
     if (s.has_phases) row.phases = static_cast<unsigned>(r.int64(i, c++));
     row.created_at.assign(r.text(i, c++));
     row.updated_at.assign(r.text(i, c++));
+    row.updated_by.assign(r.text(i, c++));
     row.rev = r.int64(i, c++);
 }
 
@@ -149,13 +150,14 @@ PgStore::PgStore(const Config& config)
         std::string editable = editable_columns(s);
         std::string select = "SELECT " + select_columns(s) + " FROM " + table;
         statements_.emplace_back(name_of(e, "select_one"), select + " WHERE id = $1");
+        statements_.emplace_back(name_of(e, "insert"),
+                                 numbered("INSERT INTO " + table + " (" + editable +
+                                          ", created_at, updated_at, updated_by, rev) VALUES (" +
+                                          placeholders(editable) + ", ?, ?, ?, ?) RETURNING id"));
         statements_.emplace_back(
-            name_of(e, "insert"),
-            numbered("INSERT INTO " + table + " (" + editable + ", created_at, updated_at, rev) " +
-                     "VALUES (" + placeholders(editable) + ", ?, ?, ?) RETURNING id"));
-        statements_.emplace_back(name_of(e, "update"),
-                                 numbered("UPDATE " + table + " SET " + assignments(editable) +
-                                          ", updated_at = ?, rev = ? WHERE id = ?"));
+            name_of(e, "update"),
+            numbered("UPDATE " + table + " SET " + assignments(editable) +
+                     ", updated_at = ?, updated_by = ?, rev = ? WHERE id = ?"));
         statements_.emplace_back(name_of(e, "remove"), "DELETE FROM " + table + " WHERE id = $1");
         statements_.emplace_back(name_of(e, "exists"), "SELECT 1 FROM " + table + " WHERE id = $1");
         statements_.emplace_back(name_of(e, "has_children"),
@@ -342,6 +344,12 @@ Page PgStore::page(Entity entity, const ListFilter& filter, const PageWindow& wi
     return page;
 }
 
+std::int64_t PgStore::count(Entity entity, const ListFilter& filter) {
+    PgParams params;
+    add_filter(params, filter);
+    return run_shaped(count_sql(spec_of(entity), filter, Dialect::postgres), params).int64(0, 0);
+}
+
 bool PgStore::change_log_covers(std::int64_t since, const Revisions& now) {
     // As on SQLite: the configured horizon counts even before a prune has caught up with it.
     std::int64_t horizon = std::max(run("read_horizon").int64(0, 0), now.global - horizon_revs_);
@@ -435,9 +443,10 @@ void PgStore::insert(WriteTransaction& tx, Entity entity, Row& row) {
     const EntitySpec& s = spec_of(entity);
     row.rev = tx.rev();
     row.created_at = row.updated_at = now_iso8601();
+    row.updated_by = tx.user();
     PgParams params;
     add_editable(params, s, row);
-    params.add(row.created_at).add(row.updated_at).add(row.rev);
+    params.add(row.created_at).add(row.updated_at).add(row.updated_by).add(row.rev);
     row.id = run(name_of(entity, "insert"), params).int64(0, 0);
     if (s.has_checklist) write_checklist(row, false);
     tx.touch(entity);
@@ -447,9 +456,10 @@ void PgStore::update(WriteTransaction& tx, Entity entity, Row& row) {
     const EntitySpec& s = spec_of(entity);
     row.rev = tx.rev();
     row.updated_at = now_iso8601();
+    row.updated_by = tx.user();
     PgParams params;
     add_editable(params, s, row);
-    params.add(row.updated_at).add(row.rev).add(row.id);
+    params.add(row.updated_at).add(row.updated_by).add(row.rev).add(row.id);
     run(name_of(entity, "update"), params);
     if (s.has_checklist) write_checklist(row, true);
     tx.touch(entity);

@@ -111,6 +111,13 @@ CREATE TRIGGER solutions_tombstone AFTER DELETE ON solutions
 CREATE TRIGGER subcomponents_tombstone AFTER DELETE ON subcomponents
     FOR EACH ROW EXECUTE FUNCTION log_tombstone('subcomponents');
 )sql",
+    // 3: who changed a row, as SQLite's version 3. A constant default: PostgreSQL adds the
+    // column without rewriting the table.
+    R"sql(
+ALTER TABLE projects ADD COLUMN updated_by text COLLATE "C" NOT NULL DEFAULT '';
+ALTER TABLE solutions ADD COLUMN updated_by text COLLATE "C" NOT NULL DEFAULT '';
+ALTER TABLE subcomponents ADD COLUMN updated_by text COLLATE "C" NOT NULL DEFAULT '';
+)sql",
 };
 
 // Any number: it only has to be the same in every livesync ("livesync" in ASCII).
@@ -136,7 +143,7 @@ int current_schema_version() {
     return static_cast<int>(std::size(kMigrations));
 }
 
-void migrate(PgConn& conn) {
+void migrate(PgConn& conn, int target_version) {
     for (;;) {
         PgTransaction transaction(conn, "BEGIN ISOLATION LEVEL READ COMMITTED, READ WRITE");
         int version = begin_step(conn);
@@ -144,7 +151,7 @@ void migrate(PgConn& conn) {
             throw std::runtime_error("database schema version " + std::to_string(version) +
                                      " is newer than this livesync (" +
                                      std::to_string(current_schema_version()) + ")");
-        if (version == current_schema_version()) return;  // rolls back: nothing was changed
+        if (version >= target_version) return;  // rolls back: nothing was changed
         conn.exec(kMigrations[version]);
         conn.query("UPDATE schema_version SET version = $1", PgParams().add(version + 1));
         transaction.commit();

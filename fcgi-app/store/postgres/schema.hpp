@@ -14,7 +14,8 @@ int current_schema_version();
 // some version. Safe when several pools (on one host or many) start at once: each transaction
 // first takes a transaction-level advisory lock, so one migrates and the others then find the
 // work done. Throws PgError; throws std::runtime_error if the database was written by a newer
-// livesync (refuses to downgrade).
-void migrate(PgConn& conn);
+// livesync (refuses to downgrade). `target_version` (an older version, for tests of an upgrade)
+// stops there.
+void migrate(PgConn& conn, int target_version = current_schema_version());
 
 }  // namespace livesync::store::postgres

@@ -105,6 +105,13 @@ CREATE TRIGGER subcomponents_tombstone AFTER DELETE ON subcomponents BEGIN
         SELECT rev, 'subcomponents', OLD.id FROM revisions WHERE name = 'global';
 END;
 )sql",
+    // 3: who changed a row: the user the host authenticated for the request that last wrote it
+    // ('' when the site is open). Rows written before the upgrade keep '' (nobody is known).
+    R"sql(
+ALTER TABLE projects ADD COLUMN updated_by TEXT NOT NULL DEFAULT '';
+ALTER TABLE solutions ADD COLUMN updated_by TEXT NOT NULL DEFAULT '';
+ALTER TABLE subcomponents ADD COLUMN updated_by TEXT NOT NULL DEFAULT '';
+)sql",
 };
 
 int read_user_version(Db& db) {

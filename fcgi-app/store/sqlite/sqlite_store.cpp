@@ -186,10 +186,10 @@ SqliteStore::SqliteStore(const Config& config)
                    // The new id is read with sqlite3_last_insert_rowid: RETURNING would fill
                    // a temporary table on every execution, a third of a CSV import's time.
                    Stmt(db_, "INSERT INTO " + table + " (" + editable +
-                                 ", created_at, updated_at, rev) VALUES (" +
-                                 placeholders(editable) + ", ?, ?, ?)"),
+                                 ", created_at, updated_at, updated_by, rev) VALUES (" +
+                                 placeholders(editable) + ", ?, ?, ?, ?)"),
                    Stmt(db_, "UPDATE " + table + " SET " + assignments(editable) +
-                                 ", updated_at = ?, rev = ? WHERE id = ?"),
+                                 ", updated_at = ?, updated_by = ?, rev = ? WHERE id = ?"),
                    Stmt(db_, "DELETE FROM " + table + " WHERE id = ?"),
                    Stmt(db_, "SELECT 1 FROM " + table + " WHERE id = ?"),
                    Stmt(db_, "SELECT EXISTS (SELECT 1 FROM " + children + " = ?)"),
@@ -223,6 +223,7 @@ void SqliteStore::read_row_into(const EntitySpec& s, const Stmt& stmt, Row& row)
     if (s.has_phases) row.phases = static_cast<unsigned>(stmt.int64(c++));
     row.created_at.assign(stmt.text_view(c++));
     row.updated_at.assign(stmt.text_view(c++));
+    row.updated_by.assign(stmt.text_view(c++));
     row.rev = stmt.int64(c++);
 }
 
@@ -274,6 +275,15 @@ Page SqliteStore::page(Entity entity, const ListFilter& filter, const PageWindow
     }
     if (s.has_checklist) load_checklists(page.rows, filter.parent_id);
     return page;
+}
+
+std::int64_t SqliteStore::count(Entity entity, const ListFilter& filter) {
+    Stmt& stmt = shaped(count_sql(spec_of(entity), filter));
+    bind_filter(stmt.reset(), 1, filter);
+    stmt.step();
+    std::int64_t n = stmt.int64(0);
+    stmt.reset();
+    return n;
 }
 
 bool SqliteStore::change_log_covers(std::int64_t since, const Revisions& now) {
@@ -382,10 +392,14 @@ void SqliteStore::insert(WriteTransaction& tx, Entity entity, Row& row) {
     const EntitySpec& s = spec_of(entity);
     row.rev = tx.rev();
     row.created_at = row.updated_at = now_iso8601();
+    row.updated_by = tx.user();
     Stmt& stmt = statements(entity).insert;
     stmt.reset();
     int i = bind_editable(s, stmt, row);
-    stmt.bind(i, row.created_at).bind(i + 1, row.updated_at).bind(i + 2, row.rev);
+    stmt.bind(i, row.created_at)
+        .bind(i + 1, row.updated_at)
+        .bind(i + 2, row.updated_by)
+        .bind(i + 3, row.rev);
     stmt.run();
     row.id = sqlite3_last_insert_rowid(db_.get());
     if (s.has_checklist) write_checklist(row);
@@ -396,10 +410,14 @@ void SqliteStore::update(WriteTransaction& tx, Entity entity, Row& row) {
     const EntitySpec& s = spec_of(entity);
     row.rev = tx.rev();
     row.updated_at = now_iso8601();
+    row.updated_by = tx.user();
     Stmt& stmt = statements(entity).update;
     stmt.reset();
     int i = bind_editable(s, stmt, row);
-    stmt.bind(i, row.updated_at).bind(i + 1, row.rev).bind(i + 2, row.id);
+    stmt.bind(i, row.updated_at)
+        .bind(i + 1, row.updated_by)
+        .bind(i + 2, row.rev)
+        .bind(i + 3, row.id);
     stmt.run();
     if (s.has_checklist) {
         remove_dropped_items(row);

@@ -76,6 +76,15 @@ TEST_CASE("the tombstone horizon is a positive number of revisions") {
     CHECK_THROWS(set_config_value(c, "tombstone_horizon_revs", "lots"));
 }
 
+TEST_CASE("the health threshold for a down listener is whole seconds, 30 by default") {
+    Config c;
+    CHECK(c.health_listener_down_s == 30);
+    set_config_value(c, "health_listener_down_s", "5");
+    CHECK(c.health_listener_down_s == 5);
+    CHECK_THROWS_WITH(set_config_value(c, "health_listener_down_s", "0"),
+                      Catch::Contains("health_listener_down_s"));
+}
+
 TEST_CASE("database: a postgresql:// or postgres:// URI selects PostgreSQL, anything else SQLite") {
     CHECK(is_postgres_uri("postgresql://db1/livesync"));
     CHECK(is_postgres_uri("postgres://u:p@db1:5433/livesync?sslmode=verify-full"));

@@ -171,3 +171,14 @@ TEST_CASE("a body that cannot be decoded is 400 bad_json saying what and where")
           "the request body is not valid JSON: number overflow parsing '1e999'");
     CHECK(message_of(std::string("{}\0", 3)) == "the request body is not valid JSON (NUL byte)");
 }
+
+TEST_CASE("the read-only fields, updated_by among them, are refused by name") {
+    for (const char* field : {"id", "rev", "created_at", "updated_at", "updated_by"}) {
+        INFO(field);
+        json d = details_of(Entity::projects, {{"name", "P"}, {field, "x"}}, Mode::create);
+        CHECK(d.size() == 1);
+        CHECK(d[field] == "is read-only");
+        CHECK(details_of(Entity::subcomponents, {{field, ""}}, Mode::patch)[field] ==
+              "is read-only");
+    }
+}

@@ -80,9 +80,11 @@ TEST_CASE("cells: each entity's columns, read-only ones last") {
         for (const ColumnSpec& c : columns_of(e)) s += std::string(c.name) + " ";
         return s;
     };
-    CHECK(names(Entity::projects) == "id name description status owner created_at updated_at rev ");
+    CHECK(names(Entity::projects) ==
+          "id name description status owner created_at updated_at updated_by rev ");
     CHECK(names(Entity::solutions) ==
-          "id project_id name description status phases created_at updated_at rev ");
+          "id project_id name description status phases created_at updated_at updated_by rev ");
     CHECK(names(Entity::subcomponents) ==
-          "id solution_id name description status owner checklist created_at updated_at rev ");
+          "id solution_id name description status owner checklist "
+          "created_at updated_at updated_by rev ");
 }

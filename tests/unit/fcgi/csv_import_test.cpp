@@ -137,11 +137,13 @@ TEST_CASE("import: a header-only or empty file has no data rows and writes nothi
 TEST_CASE("import: read-only export columns are accepted and ignored") {
     Fixture f;
     ImportResult r =
-        f.import(Entity::projects, "rev,name,created_at,updated_at\n99,A,yesterday,whenever\n");
+        f.import(Entity::projects,
+                 "rev,name,created_at,updated_at,updated_by\n99,A,yesterday,whenever,mallory\n");
     REQUIRE(r.ok());
     auto rows = f.rows(Entity::projects);
     CHECK(rows[0].rev == 1);
     CHECK(rows[0].created_at != "yesterday");
+    CHECK(rows[0].updated_by.empty());
 }
 
 TEST_CASE("import: parents must exist, ids must exist and appear once") {
@@ -313,7 +315,8 @@ TEST_CASE("export: header, CRLF records, neutralised formulas, import of it chan
                      "true},{\"\"label\"\":\"\"y\"\",\"\"done\"\":false}]\"\n")
                 .ok());
     std::string projects = f.exported(Entity::projects);
-    CHECK(projects.rfind("id,name,description,status,owner,created_at,updated_at,rev\r\n", 0) == 0);
+    CHECK(projects.rfind(
+              "id,name,description,status,owner,created_at,updated_at,updated_by,rev\r\n", 0) == 0);
     CHECK(projects.find("\r\n1,'=cmd,\"a, \"\"b\"\"\nc\",planned,''me,") != std::string::npos);
     CHECK(projects.find("\r\n2,'-x,,planned,'@y,") != std::string::npos);
     CHECK(f.exported(Entity::solutions).find(",design;deploy,") != std::string::npos);

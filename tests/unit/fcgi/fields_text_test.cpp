@@ -59,3 +59,14 @@ TEST_CASE("code_points counts characters, not bytes") {
     CHECK(code_points("a\0b"s) == 3);
     CHECK(code_points("\xC3\xA9\xE2\x80\xA8\xF0\x9F\x9A\x80") == 3);
 }
+
+TEST_CASE("storable_text keeps well-formed text and replaces what could not be stored") {
+    CHECK(storable_text("") == "");
+    CHECK(storable_text("alice@example.org") == "alice@example.org");
+    CHECK(storable_text("J\xC3\xBCrgen \xF0\x9F\x9A\x80"s) == "J\xC3\xBCrgen \xF0\x9F\x9A\x80"s);
+    // A Latin-1 name: each byte that is not UTF-8 becomes U+FFFD; NUL is dropped.
+    CHECK(storable_text("J\xFCrgen"s) == "J\xEF\xBF\xBDrgen"s);
+    CHECK(storable_text("\xC3"s) == "\xEF\xBF\xBD"s);
+    CHECK(storable_text("a\0b\xFF\xFE"s) == "ab\xEF\xBF\xBD\xEF\xBF\xBD"s);
+    CHECK_FALSE(text_problem(storable_text("\xED\xA0\x80\0x\xC0\xAF"s)));
+}

@@ -75,6 +75,31 @@ TEST_CASE("every malformed or out-of-range value is refused naming its parameter
     CHECK(rejected(Entity::projects, "status=") == "status");
     CHECK(rejected(Entity::solutions, "project_id=abc") == "project_id");
     CHECK(rejected(Entity::subcomponents, "solution_id=0") == "solution_id");
+    for (const char* q :
+         {"count=0", "count=", "count=true", "count=01", "count=2", "count=1&count=1"})
+        CHECK(rejected(Entity::projects, q) == "count");
+}
+
+TEST_CASE("count=1 asks for the total of a page or since, keyed by the filter alone") {
+    ListParams page =
+        parse_list_params(Entity::solutions, "project_id=4&status=done&limit=5&count=1");
+    CHECK(page.count);
+    CHECK(page.extended);
+    ListParams since =
+        parse_list_params(Entity::solutions, "count=1&since=9&status=done&project_id=4");
+    CHECK(since.count);
+    CHECK(since.since == 9);
+    CHECK_FALSE(parse_list_params(Entity::solutions, "project_id=4&status=done&limit=5").count);
+    // The rows a count counts are named by the filter alone.
+    CHECK(page.filter_canonical == since.filter_canonical);
+    CHECK(page.filter_canonical ==
+          parse_list_params(Entity::solutions, "status=done&project_id=4").filter_canonical);
+    CHECK(page.filter_canonical !=
+          parse_list_params(Entity::solutions, "project_id=4&status=active").filter_canonical);
+    CHECK(page.filter_canonical !=
+          parse_list_params(Entity::solutions, "status=done").filter_canonical);
+    // Only a parameter, not a parent filter alone, makes a list extended: count=1 does.
+    CHECK(parse_list_params(Entity::projects, "count=1").extended);
 }
 
 TEST_CASE("unknown and repeated parameters are refused naming them") {
@@ -121,6 +146,9 @@ TEST_CASE("spellings of one request share a canonical form and a tag, other requ
         "solution_id=1&q=",
         "q=",
         "solution_id=1&limit=5",
+        "solution_id=1&limit=5&count=1",
+        "count=1",
+        "since=1&count=1",
     };
     std::set<std::string> forms, tags;
     for (const std::string& q : queries) {

@@ -2,6 +2,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "store/postgres/pg_store.hpp"
+
 #include <string>
 #include <thread>
 #include <vector>
@@ -136,4 +138,52 @@ TEST_CASE("pg schema: a database written by a newer livesync is refused, unchang
                PgParams().add(current_schema_version() + 1));
     CHECK_THROWS_WITH(migrate(conn), Catch::Contains("newer than this livesync"));
     CHECK(schema_version(conn) == current_schema_version() + 1);
+}
+
+TEST_CASE("pg schema: a version 2 database gains updated_by, empty on every row, its data kept",
+          "[pg]") {
+    TestDatabase db;
+    {
+        PgConn conn(db.uri(), kApp);
+        migrate(conn, 2);
+        REQUIRE(schema_version(conn) == 2);
+        conn.exec(R"sql(
+            UPDATE revisions SET rev = 3;
+            INSERT INTO projects (name, owner, created_at, updated_at, rev)
+                VALUES ('p', 'o', 't1', 't2', 1);
+            INSERT INTO solutions (project_id, name, phases, created_at, updated_at, rev)
+                VALUES (1, 's', 5, 't1', 't1', 2);
+            INSERT INTO subcomponents (solution_id, name, created_at, updated_at, rev)
+                VALUES (1, 'c', 't1', 't1', 3);
+            INSERT INTO checklist_items (subcomponent_id, position, label, done)
+                VALUES (1, 1, 'x', true);
+        )sql");
+        migrate(conn);
+        CHECK(schema_version(conn) == 3);
+        CHECK_THAT(schema_dump(conn),
+                   Catch::Contains("solutions.updated_by text C ''::text NO NO"));
+    }
+    Config config;
+    config.database = db.uri();
+    PgStore store(config);
+    livesync::store::Row p = *store.find(Entity::projects, 1);
+    CHECK(p.name == "p");
+    CHECK(p.owner == "o");
+    CHECK(p.updated_at == "t2");
+    CHECK(p.updated_by.empty());
+    CHECK(store.find(Entity::solutions, 1)->phases == 5);
+    CHECK(store.find(Entity::solutions, 1)->updated_by.empty());
+    livesync::store::Row c = *store.find(Entity::subcomponents, 1);
+    REQUIRE(c.checklist.size() == 1);
+    CHECK(c.checklist[0].label == "x");
+    CHECK(c.updated_by.empty());
+    {
+        // Written through the store, a row records the transaction's user.
+        livesync::store::WriteTransaction tx(store, livesync::store::WriteScope::alone, "carol");
+        c.checklist[0].done = false;
+        store.update(tx, Entity::subcomponents, c);
+        tx.commit({Entity::subcomponents, tx.rev(), ""});
+    }
+    CHECK(store.find(Entity::subcomponents, 1)->updated_by == "carol");
+    CHECK(store.find(Entity::projects, 1)->updated_by.empty());
 }

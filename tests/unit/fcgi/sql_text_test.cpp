@@ -36,12 +36,21 @@ TEST_CASE("list SQL names only columns and placeholders, never values") {
     f.name_contains = "%_\\";
     std::string sql = page_sql(spec_of(Entity::subcomponents), f, {3, true, 10});
     CHECK(sql ==
-          "SELECT id, solution_id, name, description, status, owner, created_at, updated_at, rev "
-          "FROM subcomponents WHERE solution_id = ? AND status = ? AND owner = ? AND "
-          "instr(lower(name), ?) > 0 AND id < ? ORDER BY id DESC LIMIT ?");
+          "SELECT id, solution_id, name, description, status, owner, created_at, updated_at, "
+          "updated_by, rev FROM subcomponents WHERE solution_id = ? AND status = ? AND "
+          "owner = ? AND instr(lower(name), ?) > 0 AND id < ? ORDER BY id DESC LIMIT ?");
     CHECK(changed_sql(spec_of(Entity::projects), {}) ==
-          "SELECT id, name, description, status, owner, created_at, updated_at, rev FROM projects "
-          "INDEXED BY projects_by_rev WHERE rev > ? ORDER BY id");
+          "SELECT id, name, description, status, owner, created_at, updated_at, updated_by, rev "
+          "FROM projects INDEXED BY projects_by_rev WHERE rev > ? ORDER BY id");
+    CHECK(count_sql(spec_of(Entity::subcomponents), f) ==
+          "SELECT count(*) FROM subcomponents WHERE solution_id = ? AND status = ? AND owner = ? "
+          "AND instr(lower(name), ?) > 0");
+    CHECK(count_sql(spec_of(Entity::projects), {}) == "SELECT count(*) FROM projects");
+    ListFilter top = f;
+    top.parent_id.reset();  // projects have no parent
+    CHECK(count_sql(spec_of(Entity::projects), top, Dialect::postgres) ==
+          "SELECT count(*) FROM projects WHERE status = $1 AND owner = $2 AND "
+          "position($3::bytea IN convert_to(lower(name), 'UTF8')) > 0");
     ListFilter status;
     status.status = "x";
     CHECK(
@@ -80,6 +89,27 @@ TEST_CASE("pages seek an index in id order: no table sort, whichever filter lead
         CHECK(has(p, "USING INDEX solutions_by_project (project_id=? AND rowid"));
         CHECK_FALSE(has(p, "TEMP B-TREE"));
     }
+}
+
+TEST_CASE("a count by status, owner or parent reads only that index, never the table") {
+    TempDir dir;
+    Config c;
+    c.database = dir.file("t.db");
+    SqliteStore store(c);
+    Db db(c.database, SQLITE_OPEN_READONLY);
+    ListFilter f;
+    f.status = "done";
+    CHECK(has(plan(db, count_sql(spec_of(Entity::projects), f)),
+              "USING COVERING INDEX projects_by_status (status=?)"));
+    f = {};
+    f.owner = "ann";
+    CHECK(has(plan(db, count_sql(spec_of(Entity::subcomponents), f)),
+              "USING COVERING INDEX subcomponents_by_owner (owner=?)"));
+    f = {};
+    f.parent_id = 2;
+    CHECK(has(plan(db, count_sql(spec_of(Entity::solutions), f)),
+              "USING COVERING INDEX solutions_by_project (project_id=?)"));
+    CHECK(has(plan(db, count_sql(spec_of(Entity::projects), {})), "USING COVERING INDEX"));
 }
 
 TEST_CASE("changes since a revision walk the rev index, whatever the filter") {

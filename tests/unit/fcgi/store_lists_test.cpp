@@ -154,6 +154,46 @@ TEST_CASE("name search treats % _ and backslash as plain characters, and folds A
     CHECK(names_matching(store, "").size() == 5);
 }
 
+TEST_CASE(
+    "count is the number of rows of every page of the filter together, in the read snapshot") {
+    TempDir dir;
+    SqliteStore store(config_in(dir));
+    std::int64_t p1 = create(store, Entity::projects, make("p1"));
+    std::int64_t s1 = create(store, Entity::solutions, make("s1", p1));
+    std::int64_t s2 = create(store, Entity::solutions, make("s2", p1));
+    for (int i = 0; i < 5; ++i)
+        create(store, Entity::subcomponents, make("Gear", s1, i % 2 ? "done" : "active", "ann"));
+    create(store, Entity::subcomponents, make("gearbox", s2, "active", "ann"));
+    create(store, Entity::subcomponents, make("wheel", s1, "active", "bob"));
+
+    auto count = [&](const ListFilter& f) {
+        ReadTransaction tx(store);
+        std::int64_t n = store.count(Entity::subcomponents, f);
+        CHECK(n == static_cast<std::int64_t>(store.page(Entity::subcomponents, f, {}).rows.size()));
+        return n;
+    };
+    ListFilter f;
+    CHECK(count(f) == 7);
+    f.parent_id = s1;
+    CHECK(count(f) == 6);
+    f.owner = "ann";
+    CHECK(count(f) == 5);
+    f.status = "active";
+    CHECK(count(f) == 3);
+    f = {};
+    f.name_contains = "GEAR";
+    CHECK(count(f) == 6);
+    f.owner = "nobody";
+    CHECK(count(f) == 0);
+
+    // Inside one ReadTransaction a write committed meanwhile (another connection) is not counted.
+    SqliteStore other(config_in(dir));
+    ReadTransaction tx(store);
+    CHECK(store.count(Entity::projects, {}) == 1);
+    create(other, Entity::projects, make("p2"));
+    CHECK(store.count(Entity::projects, {}) == 1);
+}
+
 TEST_CASE("changes since a revision: created, updated, deleted, and moved out of the filter") {
     TempDir dir;
     SqliteStore store(config_in(dir));

@@ -220,3 +220,83 @@ TEST_CASE("a WriteBatch that is not committed leaves nothing behind") {
     create(store, Entity::projects, named("b"));
     CHECK(store.revisions() == Revisions{1, 1, 0, 0});
 }
+
+TEST_CASE("every row a write transaction inserts or updates records its user as updated_by") {
+    TempDir dir;
+    SqliteStore store(config_in(dir));
+    std::int64_t p = create(store, Entity::projects, named("p"));
+    CHECK(store.find(Entity::projects, p)->updated_by.empty());
+    std::int64_t s = 0;
+    {
+        WriteTransaction tx(store, WriteScope::alone, "alice");
+        Row solution = named("s", p);
+        store.insert(tx, Entity::solutions, solution);
+        CHECK(solution.updated_by == "alice");
+        s = solution.id;
+        tx.commit({});
+    }
+    CHECK(store.find(Entity::solutions, s)->updated_by == "alice");
+    {
+        // A phase change is a change of its row: the row records who made it.
+        WriteTransaction tx(store, WriteScope::alone, "bob");
+        Row row = *store.find(Entity::solutions, s);
+        row.phases = 1;
+        store.update(tx, Entity::solutions, row);
+        tx.commit({});
+    }
+    CHECK(store.find(Entity::solutions, s)->updated_by == "bob");
+    CHECK(store.list(Entity::solutions, p).at(0).updated_by == "bob");
+    {
+        // An open site names nobody, and a later write by nobody clears the name.
+        WriteTransaction tx(store, WriteScope::alone);
+        Row row = *store.find(Entity::solutions, s);
+        row.name = "s2";
+        store.update(tx, Entity::solutions, row);
+        tx.commit({});
+    }
+    CHECK(store.find(Entity::solutions, s)->updated_by.empty());
+    CHECK(store.find(Entity::projects, p)->updated_by.empty());  // the parent was not written
+}
+
+TEST_CASE("a database of schema version 2 gains updated_by, empty on every row, its data kept") {
+    TempDir dir;
+    {
+        Db db(dir.file("t.db"), SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+        migrate(db, 2);
+        db.exec(
+            "UPDATE revisions SET rev = 3 WHERE name IN ('global', 'projects', 'solutions', "
+            "'subcomponents');"
+            "INSERT INTO projects (name, owner, created_at, updated_at, rev) VALUES "
+            "('p', 'o', '2026-01-01T00:00:00.000Z', '2026-01-02T00:00:00.000Z', 1);"
+            "INSERT INTO solutions (project_id, name, phases, created_at, updated_at, rev) VALUES "
+            "(1, 's', 5, '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z', 2);"
+            "INSERT INTO subcomponents (solution_id, name, created_at, updated_at, rev) VALUES "
+            "(1, 'c', '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z', 3);"
+            "INSERT INTO checklist_items (subcomponent_id, position, label, done) "
+            "VALUES (1, 1, 'x', 1);");
+    }
+    SqliteStore store(config_in(dir));
+    CHECK(store.revisions() == Revisions{3, 3, 3, 3});
+    Row p = *store.find(Entity::projects, 1);
+    CHECK(p.name == "p");
+    CHECK(p.owner == "o");
+    CHECK(p.updated_at == "2026-01-02T00:00:00.000Z");
+    CHECK(p.updated_by.empty());
+    Row s = *store.find(Entity::solutions, 1);
+    CHECK(s.phases == 5);
+    CHECK(s.updated_by.empty());
+    Row c = *store.find(Entity::subcomponents, 1);
+    CHECK(c.checklist == std::vector<ChecklistItem>{{1, "x", true}});
+    CHECK(c.updated_by.empty());
+    {
+        WriteTransaction tx(store, WriteScope::alone, "carol");
+        c.checklist[0].done = false;
+        store.update(tx, Entity::subcomponents, c);
+        tx.commit({});
+    }
+    CHECK(store.find(Entity::subcomponents, 1)->updated_by == "carol");
+    Db db(dir.file("t.db"), SQLITE_OPEN_READONLY);
+    Stmt v(db, "PRAGMA user_version");
+    REQUIRE(v.step());
+    CHECK(v.int64(0) == 3);
+}
