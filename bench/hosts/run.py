@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Cross-host benchmark (issue 17, item 9): two livesync hosts on one PostgreSQL, each host a
 whole stack (nginx, the pool, the daemon) as docs/scaling.md draws them, on loopback ports of
-this machine, both listing both origins, and one durable PostgreSQL cluster (fsync on, made by
-scripts/pg-cluster without --throwaway).
+this machine, both listing both origins (tests/integration/multi_host.py), and one durable
+PostgreSQL cluster (fsync on, made by scripts/pg-cluster without --throwaway).
 
   freshness  N wss:// subscribers on one host; PATCHes sent through host A, spaced out; PATCH
              sent → its refresh event at each subscriber, p50 / p99 / max and delivered /
@@ -73,44 +73,22 @@ class DurableCluster:
         return r.stdout.strip()
 
 
-class Hosts:
-    """Stacks A and B on `uri`, each listing both origins (ports chosen before either starts)."""
+def start_hosts(uri, notify):
+    """Hosts A and B (tests/integration/multi_host.py) on the durable cluster `uri`."""
+    from multi_host import Hosts  # imported late: livesync_stack reads the environment set in main
+    hosts = Hosts(2, {"notify": notify}, database=uri)
+    hosts.start()
+    return hosts
 
-    def __init__(self, uri, config, nginx_workers):
-        import livesync_stack
-        ports = [livesync_stack.free_port(), livesync_stack.free_port()]
-        while ports[0] == ports[1]:
-            ports[1] = livesync_stack.free_port()
-        origins = " ".join(f"https://localhost:{p}" for p in ports)
-        chosen = iter(ports)
-        real_free_port = livesync_stack.free_port
-        livesync_stack.free_port = lambda: next(chosen)  # Stack.start takes its port from here
-        self.stacks = []
-        try:
-            for _ in ports:  # one after the other: the first migrates the schema
-                stack = livesync_stack.Stack(
-                    nginx_workers=nginx_workers,
-                    config=dict(config, database=uri, origins=origins))
-                stack.start()
-                self.stacks.append(stack)
-        except BaseException:
-            self.stop()
-            raise
-        finally:
-            livesync_stack.free_port = real_free_port
-        self.a, self.b = self.stacks
 
-    def stop(self):
-        for stack in self.stacks:
-            stack.stop()
-
-    def cpu(self):
-        out = {}
-        for name, stack in zip("AB", self.stacks):
-            for proc, key in (("nginx", "nginx"), ("fcgi", "pool"), ("wsd", "daemon")):
-                pid = stack.procs[proc].pid
-                out[f"{name} {key}"] = sum(map(proccpu.cpu_s, [pid] + procmem.children(pid)))
-        return out
+def cpu_s(hosts):
+    """CPU seconds so far of each host's nginx, pool and daemon (each with its children)."""
+    out = {}
+    for name, stack in zip("AB", hosts.stacks):
+        for proc, key in (("nginx", "nginx"), ("fcgi", "pool"), ("wsd", "daemon")):
+            pid = stack.procs[proc].pid
+            out[f"{name} {key}"] = sum(map(proccpu.cpu_s, [pid] + procmem.children(pid)))
+    return out
 
 
 def freshness(label, target, api, args, run_index):
@@ -202,7 +180,6 @@ def main():
     ap.add_argument("--batch-us", type=int, default=0, help="subgen's BATCH_US")
     ap.add_argument("--writers", type=int, default=16, help="wrk connections for the write rate")
     ap.add_argument("--write-s", type=int, default=10, help="seconds of each write-rate run")
-    ap.add_argument("--nginx-workers", type=int, default=1, help="per host")
     ap.add_argument("--json", help="also write every figure to this file")
     args = ap.parse_args()
     args.subgen = args.subgen or fanout.subgen_path(args.build)
@@ -217,29 +194,31 @@ def main():
     load0 = os.getloadavg()
     results = []
     with DurableCluster() as pg:
-        hosts = Hosts(pg.uri, {"notify": "on"}, args.nginx_workers)
+        hosts = start_hosts(pg.uri, "on")
         try:
-            api = fanout.Api(hosts.a)
-            cpu0 = hosts.cpu()
-            for i, (label, target) in enumerate((("one host (A → A)", hosts.a),
-                                                 ("across hosts (A → B)", hosts.b))):
+            a, b = hosts.stacks
+            api = fanout.Api(a)
+            cpu0 = cpu_s(hosts)
+            for i, (label, target) in enumerate((("one host (A → A)", a),
+                                                 ("across hosts (A → B)", b))):
                 r = freshness(label, target, api, args, i + 1)
                 results.append(r)
                 print_freshness(r)
-            cpu1 = hosts.cpu()
-            print("CPU s during both freshness runs: "
+            cpu1 = cpu_s(hosts)
+            print("CPU s during both freshness runs (ramps included): "
                   + ", ".join(f"{k} {cpu1[k] - cpu0[k]:.2f}" for k in cpu1), flush=True)
-            r = write_rate("writes, notify = on", hosts.a, args)
+            r = write_rate("writes, notify = on", a, args)
             results.append(r)
             print_writes(r)
         finally:
             hosts.stop()
-        hosts = Hosts(pg.uri, {"notify": "off"}, args.nginx_workers)
+        hosts = start_hosts(pg.uri, "off")
         try:
-            r = write_rate("writes, notify = off", hosts.a, args)
+            a, b = hosts.stacks
+            r = write_rate("writes, notify = off", a, args)
             results.append(r)
             print_writes(r)
-            r = freshness("across hosts, notify = off", hosts.b, fanout.Api(hosts.a), args, 3)
+            r = freshness("across hosts, notify = off", b, fanout.Api(a), args, 3)
             results.append(r)
             print_freshness(r)
         finally:
