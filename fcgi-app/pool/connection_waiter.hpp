@@ -15,7 +15,7 @@ namespace livesync::pool {
 // kept connection never ties up a thread.
 //
 // On a stop the worker accepts nothing more but keeps answering on its kept connections until
-// nginx has closed them all (its upstream keepalive_timeout closes idle ones) or kDrain has
+// nginx has closed them all (its upstream keepalive_timeout and keepalive_time) or kDrain has
 // passed: closing a kept connection from this side could race a request nginx is sending on it,
 // which nginx (fastcgi_next_upstream off) would answer with a 502.
 class ConnectionWaiter {
