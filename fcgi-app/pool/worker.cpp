@@ -2,11 +2,9 @@
 
 #include <fcgiapp.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
-#include <sys/socket.h>
-#include <sys/time.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -16,14 +14,15 @@
 #include <cstdio>
 #include <cstring>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <stdexcept>
 #include <string_view>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "app.hpp"
+#include "connection_waiter.hpp"
 #include "fd.hpp"
 #include "fields/text.hpp"
 #include "group_commit.hpp"
@@ -32,11 +31,6 @@
 
 namespace livesync::pool {
 namespace {
-
-// How long a peer may take to send each piece of a request, or to take each piece of the
-// answer, before its connection is dropped. nginx sends a request's records at once and buffers
-// answers, so only a stalled or hostile peer ever waits this long.
-constexpr time_t kPeerTimeoutS = 30;
 
 // SIGTERM/SIGINT stay blocked and are read from a signalfd between requests, so a stop can never
 // land between accept() and the response (which would hand nginx a closed socket, a 502): an
@@ -52,16 +46,14 @@ Fd stop_signals() {
     return Fd(::signalfd(-1, &mask, SFD_CLOEXEC));
 }
 
-// Waits until a connection may be waiting (true) or a stop was asked for (false).
-bool wait_for_connection(int listen_fd, int signal_fd) {
-    pollfd fds[2] = {{signal_fd, POLLIN, 0}, {listen_fd, POLLIN, 0}};
-    for (;;) {
-        if (::poll(fds, 2, -1) < 0) {
-            if (errno == EINTR) continue;
-            return false;
-        }
-        if (fds[0].revents) return false;
-        if (fds[1].revents) return true;
+// A worker holds every connection nginx keeps open to it (up to the upstream's keepalive per
+// nginx worker, more during a burst), not one per thread: the soft limit on open files (1024 under
+// systemd) is raised to the hard one.
+void raise_open_file_limit() {
+    rlimit limit{};
+    if (::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+        limit.rlim_cur = limit.rlim_max;
+        ::setrlimit(RLIMIT_NOFILE, &limit);
     }
 }
 
@@ -88,6 +80,9 @@ class FcgxRequest {
     // Closes the connection; the next accept starts afresh. Before FCGX_Finish_r this aborts the
     // request: nginx fails the response instead of passing on what was sent as complete.
     void close() { FCGX_Free(&request_, 1); }
+    // After FCGX_Finish_r: gives up the connection, still open if nginx asked to keep it and
+    // nothing failed, or -1 when libfcgi has closed it.
+    int release() { return std::exchange(request_.ipcFd, -1); }
 
   private:
     FCGX_Request request_{};
@@ -169,42 +164,30 @@ bool is_mutation(const std::string& method) {
     return method == "POST" || method == "PUT" || method == "PATCH" || method == "DELETE";
 }
 
-// Waits for and accepts the next connection. One thread of the worker at a time waits here:
-// were they all polling the listening socket, every connection would wake every thread. Only the
-// accept itself is under the lock, never reading from the peer, so a peer that stalls halfway
-// through a record holds up its own thread (for kPeerTimeoutS at most), not the whole worker.
-// Returns false on a stop; sets `fd` to the connection, with its timeouts set, or to -errno.
-bool accept_next(std::mutex& accepting, int listen_fd, int signal_fd, int& fd) {
-    {
-        std::lock_guard lock(accepting);
-        if (!wait_for_connection(listen_fd, signal_fd)) return false;
-        fd = ::accept4(listen_fd, nullptr, nullptr, SOCK_CLOEXEC);
+// Reads what is left of the request's body up to its end, so that a kept connection's next
+// request starts at a record boundary (a GET's empty FCGI_STDIN record, or a body refused unread).
+void drain_input(FcgxRequest& fcgx) {
+    char buf[4096];
+    while (FCGX_GetStr(buf, sizeof buf, fcgx.get()->in) > 0) {
     }
-    if (fd < 0) {
-        fd = -errno;
-        return true;
-    }
-    timeval timeout{kPeerTimeoutS, 0};
-    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
-    ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
-    return true;
 }
 
 // One request thread: its own read connection (App), the worker's shared writer for mutations.
 // Returns false if accepting keeps failing (the socket is gone).
-bool serve(const Config& config, int listen_fd, int signal_fd, std::mutex& accepting, App& reader,
-           GroupCommitter& writer) {
+bool serve(const Config& config, ConnectionWaiter& waiter, App& reader, GroupCommitter& writer) {
     FcgxRequest fcgx;
     int accept_failures = 0;
-    for (int fd = 0; accept_next(accepting, listen_fd, signal_fd, fd);) {
-        if (fd == -EAGAIN || fd == -EWOULDBLOCK || fd == -ECONNABORTED || fd == -EINTR) continue;
-        if (fd < 0) {
+    while (std::optional<ConnectionWaiter::Next> next = waiter.next()) {
+        if (next->fd < 0) {
             if (++accept_failures > 100) return false;
             ::usleep(10000);
             continue;
         }
-        accept_failures = 0;
-        if (fcgx.adopt(fd) < 0) continue;  // a malformed, cut-short or stalled request head
+        if (next->fresh) accept_failures = 0;
+        if (fcgx.adopt(next->fd) < 0) {  // malformed, cut short, stalled, or nginx closed it
+            waiter.closed(next->fresh);
+            continue;
+        }
         http::Request request;
         std::optional<http::Response> early = read_request(fcgx, config, request);
         http::Response response = early                         ? std::move(*early)
@@ -215,13 +198,17 @@ bool serve(const Config& config, int listen_fd, int signal_fd, std::mutex& accep
         FCGX_PutStr(out.data(), static_cast<int>(out.size()), fcgx.get()->out);
         if (response.stream && !head_only && !send_stream(fcgx, request, response)) {
             fcgx.close();
+            waiter.closed(next->fresh);
             continue;
         }
+        drain_input(fcgx);
         FCGX_Finish_r(fcgx.get());
-        // nginx keeps no FastCGI connections open (fastcgi_keep_conn only makes it read by
-        // records), so close this one here rather than inside the next accept, where waiting
-        // for nginx's close would hold up every thread of the worker.
-        fcgx.close();
+        // nginx keeps its FastCGI connections open (an upstream with keepalive): this one goes
+        // back to wait for its next request, on whichever thread is free then.
+        if (int fd = fcgx.release(); fd >= 0)
+            waiter.keep(fd, next->fresh);
+        else
+            waiter.closed(next->fresh);
     }
     return true;
 }
@@ -236,8 +223,9 @@ int run_worker(const Config& config, int listen_fd) {
                      std::strerror(errno));
         return 1;
     }
+    raise_open_file_limit();
     // Non-blocking so that a thread losing the race for a connection to a sibling goes back to
-    // waiting on both fds instead of sleeping in accept() deaf to SIGTERM.
+    // waiting instead of sleeping in accept() deaf to SIGTERM.
     ::fcntl(listen_fd, F_SETFL, ::fcntl(listen_fd, F_GETFL) | O_NONBLOCK);
     std::unique_ptr<GroupCommitter> writer;
     std::vector<std::unique_ptr<App>> readers;
@@ -258,15 +246,20 @@ int run_worker(const Config& config, int listen_fd) {
         std::fprintf(stderr, "livesync-fcgi worker %d: FCGX_Init failed\n", ::getpid());
         return 1;
     }
-    // A stop makes the signalfd readable for every thread at once (nobody reads it), so each
-    // leaves after its request in flight.
+    std::optional<ConnectionWaiter> waiter;
+    try {
+        waiter.emplace(listen_fd, signals.get());
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "livesync-fcgi worker %d: cannot start: %s\n", ::getpid(), e.what());
+        return 1;
+    }
+    // After a stop each thread leaves after its request in flight, once nginx has closed the
+    // connections it kept (connection_waiter.hpp).
     std::atomic<bool> socket_lost = false;
-    std::mutex accepting;
     std::vector<std::thread> threads;
     for (auto& reader : readers)
         threads.emplace_back([&, app = reader.get()] {
-            if (!serve(config, listen_fd, signals.get(), accepting, *app, *writer))
-                socket_lost = true;
+            if (!serve(config, *waiter, *app, *writer)) socket_lost = true;
         });
     for (std::thread& t : threads) t.join();
     // Persistent accept failures: let the master respawn us.

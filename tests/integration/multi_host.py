@@ -31,10 +31,13 @@ LIVENESS_S = 10
 
 
 class Hosts:
-    def __init__(self, n=2, config=None, relay=False):
+    def __init__(self, n=2, config=None, relay=False, database=None):
+        """database: the URI of a PostgreSQL server to use, owned by the caller (e.g. a durable
+        one for a benchmark), instead of a throwaway cluster of its own."""
         self.n = n
         self.config = dict(config or {})
         self.want_relay = relay
+        self.database = database
         self.stacks = []
         self.pg = None
         self.relay = None
@@ -47,16 +50,18 @@ class Hosts:
         self.stop()
 
     def start(self):
-        self.pg = PgCluster()
         try:
-            self.pg.start()
+            if not self.database:
+                self.pg = PgCluster()
+                self.pg.start()
+                self.database = self.pg.uri
             ports = [free_port() for _ in range(self.n)]
             origins = " ".join(f"https://localhost:{p}" for p in ports)
-            config = {"database": self.pg.uri, "origins": origins, **self.config}
+            config = {"database": self.database, "origins": origins, **self.config}
             daemon_config = [{} for _ in ports]
             if self.want_relay:
                 self.relay = Relay(self.pg_port())
-                daemon_config[-1] = {"database": self.pg.uri.replace(
+                daemon_config[-1] = {"database": self.database.replace(
                     f":{self.pg_port()}/", f":{self.relay.port}/")}
             for port, extra in zip(ports, daemon_config):
                 stack = Stack(port=port, config=config, daemon_config=extra)
@@ -75,7 +80,7 @@ class Hosts:
             self.pg.stop()
 
     def pg_port(self):
-        return int(self.pg.uri.rsplit(":", 1)[1].split("/")[0])
+        return int(self.database.rsplit(":", 1)[1].split("/")[0])
 
 
 class HostsCase(unittest.TestCase):
