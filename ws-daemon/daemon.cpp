@@ -8,10 +8,12 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstring>
 #include <optional>
 #include <stdexcept>
+#include <string_view>
 #include <system_error>
 
 #include "datagram_source.hpp"
@@ -28,6 +30,8 @@ constexpr std::int64_t kDrainFlushMs = 2000;
 // lws's buffer for a client frame's payload. The daemon reads none (clients have nothing to say;
 // RecvTap checks their frames on the way in), so it is small.
 constexpr std::size_t kRxBufferBytes = 256;
+// How long a failed connection waits, after its close frame, for the client to hang up.
+constexpr int kCloseLingerS = 2;
 // lws 4.1 re-arms a per-connection "validity" timer (by default: ping after 300 s without
 // traffic, hang up after 310 s) at every accept and every pong, and all timers live in one sorted
 // linked list, so each re-arm walks every connection's timer. With 18,000 subscribers the pongs
@@ -362,6 +366,7 @@ void Daemon::link(lws* wsi, Session* s, SessionKind kind, std::uint8_t pending,
     s->mixed = 0;
     s->wrote = false;
     s->frame_error = FrameError::none;
+    s->close_sent = false;
     s->resume_rev = resume;
     slots_.add(s);
     auto t = static_cast<std::size_t>(kind == SessionKind::ws ? Transport::ws : Transport::sse);
@@ -400,15 +405,33 @@ bool Daemon::at_capacity() const {
 
 // --- writing ------------------------------------------------------------------------------
 
+int Daemon::fail_connection(lws* wsi, Session* s) {
+    if (s->close_sent) return 0;
+    // RFC 6455 §7.1.7: fail the connection, with the close frame saying why. Then it lingers
+    // until the client hangs up (or kCloseLingerS), its input read and dropped by the tap:
+    // closed at once with input unread, the socket would send RST, and nginx, which passes a
+    // large frame on in pieces, would then drop the connection before the close frame reached
+    // the client.
+    // lws 4.1.6 keeps its close opcode to itself, so the frame is made here and written raw
+    // (a server's frame: FIN + close, unmasked, a payload of at most 125 bytes).
+    std::array<unsigned char, LWS_PRE + 2 + 125> frame{};
+    unsigned char* out = frame.data() + LWS_PRE;
+    std::uint16_t code = close_code(s->frame_error);
+    std::string_view why = frame_error_name(s->frame_error);
+    std::size_t payload = 2 + std::min<std::size_t>(why.size(), 123);
+    out[0] = 0x88;
+    out[1] = static_cast<unsigned char>(payload);
+    out[2] = static_cast<unsigned char>(code >> 8);
+    out[3] = static_cast<unsigned char>(code & 0xff);
+    std::memcpy(out + 4, why.data(), payload - 2);
+    if (lws_write(wsi, out, 2 + payload, LWS_WRITE_RAW) < 0) return -1;
+    s->close_sent = true;
+    lws_set_timeout(wsi, PENDING_TIMEOUT_CLOSE_ACK, kCloseLingerS);
+    return 0;
+}
+
 int Daemon::on_writeable(lws* wsi, Session* s) {
-    if (s->frame_error != FrameError::none) {
-        // RFC 6455 §7.1.7: fail the connection, with the close frame saying why.
-        const char* why = frame_error_name(s->frame_error);
-        lws_close_reason(wsi, static_cast<lws_close_status>(close_code(s->frame_error)),
-                         reinterpret_cast<unsigned char*>(const_cast<char*>(why)),
-                         std::strlen(why));
-        return -1;
-    }
+    if (s->frame_error != FrameError::none) return fail_connection(wsi, s);
     if (HelloHold::held(s)) return 0;
     bool ws = s->kind == SessionKind::ws;
     Frame f = next_frame(s->pending, s->mixed, announced_);

@@ -73,6 +73,8 @@ class Daemon final : private SourceSink {
     void on_established(lws* wsi, Session* s);
     // RecvTap::OnError: counts the error and has the connection closed when next writeable.
     static void on_frame_error(void* daemon, Session* s, FrameError e);
+    // Sends the close frame of a connection whose client broke a rule (frame_error).
+    int fail_connection(lws* wsi, Session* s);
     int on_writeable(lws* wsi, Session* s);
     void on_closed(Session* s);
     void on_intake_readable(int fd);

@@ -39,6 +39,7 @@ struct Session {
     // A rule its client's frames broke (recv_tap.hpp); it is closed with its code when
     // next writeable.
     FrameError frame_error;
+    bool close_sent;  // that close frame went out: it waits for the client to hang up
     // PostgreSQL mode: the (low bits of the) number of the read its hello waits for, while
     // `held` (hello_hold.hpp).
     std::uint32_t hello_read;
