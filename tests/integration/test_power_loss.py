@@ -125,13 +125,16 @@ class PowerLoss(unittest.TestCase):
         conn.close()
         syncs = sum(u["syncs"] for (pid, path), u in self.fs.stats().items() if path == WAL)
         # Concurrent writes, then a quiet moment: has every worker synced what it wrote? (The
-        # kernel picks the worker that accepts a connection: write until both have.)
-        for attempt in range(5):
+        # kernel picks the worker that accepts a connection, and nginx keeps its FastCGI
+        # connections for up to keepalive_time, 4 s: write until both workers have, letting the
+        # kept connections expire in between.)
+        for attempt in range(8):
             for t in self.run_writers(f"quiet{attempt}", rounds=10):
                 t.join()
             unsynced, wrote = self.unsynced_writers()
             if len(wrote) == 2:
                 break
+            time.sleep(4.5)
         self.assertEqual(len(wrote), 2, f"both workers wrote to the WAL: {wrote}")
 
         # Writers at full speed; the pool dies mid-write, then the power goes.
