@@ -5,6 +5,7 @@
 #include "postgres/schema.hpp"
 #include "sqlite/schema.hpp"
 #include "sqlite/sqlite_store.hpp"
+#include "store/clock.hpp"
 
 namespace livesync::store {
 namespace {
@@ -52,6 +53,12 @@ WriteTransaction::~WriteTransaction() {
 std::int64_t WriteTransaction::rev() {
     if (rev_ == 0) rev_ = store_.write_revision();
     return rev_;
+}
+
+void WriteTransaction::stamp(Row& row) {
+    row.rev = rev();
+    row.updated_at = now_iso8601();
+    row.updated_by = user_;
 }
 
 void WriteTransaction::touch(Entity entity) {

@@ -88,8 +88,9 @@ class WriteTransaction {
 
     // The global revision this transaction commits as.
     std::int64_t rev();
-    // The user the rows it writes record as updated_by.
-    const std::string& user() const { return user_; }
+    // What every row it inserts or updates records of this write: rev(), the time as
+    // updated_at, and the user as updated_by (one rule for both stores).
+    void stamp(Row& row);
     // Marks an entity as changed: its revision becomes rev() on commit.
     void touch(Entity entity);
     // Commits, with `signal` the one change signal of this transaction: on PostgreSQL it is sent
@@ -144,10 +145,10 @@ class Store {
     // Call inside a ReadTransaction.
     virtual void for_each(Entity entity, const std::function<void(const Row&)>& visit) = 0;
 
-    // Mutations, each inside `tx`. insert() assigns id, timestamps, updated_by (tx.user()) and rev;
-    // update() writes every editable field and stamps updated_at, updated_by and rev (a checklist
-    // or phase change is a change of its row); the checklist of a subcomponent is written by
-    // both (items without an id are created, stored ids not in the list are removed).
+    // Mutations, each inside `tx`. insert() assigns id, timestamps, updated_by and rev
+    // (tx.stamp()); update() writes every editable field and stamps updated_at, updated_by and rev
+    // (a checklist or phase change is a change of its row); the checklist of a subcomponent is
+    // written by both (items without an id are created, stored ids not in the list are removed).
     virtual void insert(WriteTransaction& tx, Entity entity, Row& row) = 0;
     virtual void update(WriteTransaction& tx, Entity entity, Row& row) = 0;
     virtual DeleteResult remove(WriteTransaction& tx, Entity entity, std::int64_t id) = 0;

@@ -9,7 +9,6 @@
 #include <utility>
 
 #include "schema.hpp"
-#include "store/clock.hpp"
 #include "store/sql_text.hpp"
 
 namespace livesync::store::postgres {
@@ -562,9 +561,8 @@ bool PgStore::exists(Entity entity, std::int64_t id) {
 
 void PgStore::insert(WriteTransaction& tx, Entity entity, Row& row) {
     const EntitySpec& s = spec_of(entity);
-    row.rev = tx.rev();
-    row.created_at = row.updated_at = now_iso8601();
-    row.updated_by = tx.user();
+    tx.stamp(row);
+    row.created_at = row.updated_at;
     // The second row and on of one transaction (an import) go out by COPY, up to kCopyRows at a
     // time. The first goes alone: a single create then reserves no id it does not use.
     if (++inserts_ > 1) {
@@ -621,9 +619,7 @@ void PgStore::flush_copy() {
 
 void PgStore::update(WriteTransaction& tx, Entity entity, Row& row) {
     const EntitySpec& s = spec_of(entity);
-    row.rev = tx.rev();
-    row.updated_at = now_iso8601();
-    row.updated_by = tx.user();
+    tx.stamp(row);
     PgParams params;
     add_editable(params, s, row);
     params.add(row.updated_at).add(row.updated_by).add(row.rev).add(row.id);

@@ -9,7 +9,6 @@
 #include <unordered_map>
 
 #include "schema.hpp"
-#include "store/clock.hpp"
 #include "store/sql_text.hpp"
 #include "store/wal_keeper.hpp"
 
@@ -390,9 +389,8 @@ bool SqliteStore::exists(Entity entity, std::int64_t id) {
 
 void SqliteStore::insert(WriteTransaction& tx, Entity entity, Row& row) {
     const EntitySpec& s = spec_of(entity);
-    row.rev = tx.rev();
-    row.created_at = row.updated_at = now_iso8601();
-    row.updated_by = tx.user();
+    tx.stamp(row);
+    row.created_at = row.updated_at;
     Stmt& stmt = statements(entity).insert;
     stmt.reset();
     int i = bind_editable(s, stmt, row);
@@ -408,9 +406,7 @@ void SqliteStore::insert(WriteTransaction& tx, Entity entity, Row& row) {
 
 void SqliteStore::update(WriteTransaction& tx, Entity entity, Row& row) {
     const EntitySpec& s = spec_of(entity);
-    row.rev = tx.rev();
-    row.updated_at = now_iso8601();
-    row.updated_by = tx.user();
+    tx.stamp(row);
     Stmt& stmt = statements(entity).update;
     stmt.reset();
     int i = bind_editable(s, stmt, row);
