@@ -26,7 +26,6 @@ import os
 import re
 import subprocess
 import sys
-import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -37,6 +36,7 @@ sys.path.insert(0, SUBSCRIBERS_DIR)
 
 import proccpu  # noqa: E402
 import procmem  # noqa: E402
+from pg_cluster import PgCluster  # noqa: E402
 
 
 def _load_fanout():
@@ -50,27 +50,6 @@ def _load_fanout():
 
 
 fanout = _load_fanout()
-
-
-class DurableCluster:
-    """One PostgreSQL cluster with fsync on (scripts/pg-cluster without --throwaway), removed at
-    the end."""
-
-    def __enter__(self):
-        self.dir = tempfile.mkdtemp(prefix="ls-hosts-pg-")
-        self.uri = self._script("start", self.dir)
-        return self
-
-    def __exit__(self, *exc):
-        self._script("stop", "--remove", self.dir)
-
-    @staticmethod
-    def _script(*args):
-        r = subprocess.run([os.path.join(SOURCE_DIR, "scripts", "pg-cluster"), *args],
-                           capture_output=True, text=True)
-        if r.returncode != 0:
-            raise RuntimeError(f"pg-cluster {args[0]} failed: {r.stderr.strip()}")
-        return r.stdout.strip()
 
 
 def start_hosts(uri, notify):
@@ -193,7 +172,7 @@ def main():
     t = time.time()
     load0 = os.getloadavg()
     results = []
-    with DurableCluster() as pg:
+    with PgCluster(durable=True) as pg:  # fsync and synchronous_commit on
         hosts = start_hosts(pg.uri, "on")
         try:
             a, b = hosts.stacks
