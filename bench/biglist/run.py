@@ -22,7 +22,6 @@ Usage: bench/biglist/run.py [--build DIR] [--rows 100000] [--modes delta,full]
        [--gap 1.5] [--full-gap 30] [--subgen PATH] [--json FILE]
 """
 import argparse
-import importlib.util
 import io
 import json
 import math
@@ -37,21 +36,12 @@ sys.path.insert(0, SUBSCRIBERS_DIR)
 sys.path.insert(0, HERE)
 
 import proccpu  # noqa: E402
+import fanout_driver  # noqa: E402
 import procmem  # noqa: E402
 import projects_csv  # noqa: E402
 
 
-def _load_fanout():
-    # The fan-out bench's driver, for its Clients and helpers; loaded by path, since this script
-    # has the same file name.
-    spec = importlib.util.spec_from_file_location("fanout_run",
-                                                  os.path.join(SUBSCRIBERS_DIR, "run.py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-fanout = _load_fanout()
+fanout = fanout_driver.load()
 
 
 def import_projects(stack, rows):

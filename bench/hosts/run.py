@@ -19,7 +19,6 @@ Usage: bench/hosts/run.py [--build DIR] [--subscribers 1000] [--changes 20] [--g
        [--writers 16] [--write-s 10] [--json FILE]
 """
 import argparse
-import importlib.util
 import json
 import math
 import os
@@ -35,21 +34,12 @@ sys.path.insert(0, os.path.join(SOURCE_DIR, "tests", "integration"))
 sys.path.insert(0, SUBSCRIBERS_DIR)
 
 import proccpu  # noqa: E402
+import fanout_driver  # noqa: E402
 import procmem  # noqa: E402
 from pg_cluster import PgCluster  # noqa: E402
 
 
-def _load_fanout():
-    # The fan-out bench's driver, for its Clients, Api and helpers; loaded by path, since this
-    # script has the same file name.
-    spec = importlib.util.spec_from_file_location("fanout_run",
-                                                  os.path.join(SUBSCRIBERS_DIR, "run.py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-fanout = _load_fanout()
+fanout = fanout_driver.load()
 
 
 def start_hosts(uri, notify):
