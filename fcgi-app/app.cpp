@@ -40,12 +40,14 @@ http::Response unavailable(const http::Request& request, const std::exception& e
 
 }  // namespace
 
-App::App(const Config& config, std::shared_ptr<api::ListCache> list_cache)
+App::App(const Config& config, std::shared_ptr<api::WorkerShare> share)
     : config_(config),
       store_(store::open_store(config)),
-      list_cache_(std::move(list_cache)),
-      context_{config_, *store_, *list_cache_, store::WriteScope::alone, {}},
-      router_(api::make_router()) {}
+      share_(std::move(share)),
+      context_{config_, *store_, share_->lists, share_->rows, store::WriteScope::alone, {}},
+      router_(api::make_router()) {
+    store_->share_latest(share_->latest);
+}
 
 std::optional<ChangeSignal> App::take_signal() {
     return std::exchange(context_.announced, std::nullopt);

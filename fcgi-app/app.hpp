@@ -23,10 +23,9 @@ http::Response storage_unavailable(bool outcome_unknown = false);
 class App {
   public:
     // Opens the database (migrating it if needed). Throws SqliteError or PgError if it cannot.
-    // `list_cache`:
-    // the one the worker's request threads share (by default, one of its own).
+    // `share`: what the worker's request threads share (by default, a share of its own).
     explicit App(const Config& config,
-                 std::shared_ptr<api::ListCache> list_cache = std::make_shared<api::ListCache>());
+                 std::shared_ptr<api::WorkerShare> share = std::make_shared<api::WorkerShare>());
     http::Response handle(const http::Request& request);
     // The change signal of the last handled request, if it committed a change.
     std::optional<ChangeSignal> take_signal();
@@ -41,7 +40,7 @@ class App {
   private:
     const Config& config_;
     std::unique_ptr<store::Store> store_;
-    std::shared_ptr<api::ListCache> list_cache_;
+    std::shared_ptr<api::WorkerShare> share_;
     api::Context context_;
     api::ApiRouter router_;
     bool lost_race_ = false;

@@ -1,56 +1,32 @@
-// What every handler works with: a store, the configuration, the worker's cache of serialized
-// list bodies, and the change signal the request leaves for whoever makes its writes durable.
+// What every handler works with: a store, the configuration, the worker's caches of list bodies
+// and rows, and the change signal the request leaves for whoever makes its writes durable.
 #pragma once
 
 #include <cstdint>
-#include <functional>
-#include <future>
-#include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
-#include <string>
-#include <utility>
 
 #include "change_signal.hpp"
 #include "config.hpp"
 #include "http/request.hpp"
+#include "revision_cache.hpp"
 #include "store/store.hpp"
 
 namespace livesync::api {
 
-// Serialized list bodies keyed by (entity, canonical query), valid while the entity's revision
-// is unchanged, shared by the request threads of one worker: the pages that all ask the same
-// `?since=` right after one event cost one render per worker, not one each. Bounded: cleared when
-// it grows past kMaxEntries or kMaxBytes. Thread-safe.
-class ListCache {
-  public:
-    using Key = std::pair<Entity, std::string>;
-    using Body = std::shared_ptr<const std::string>;
-
-    // The body of `key` at entity revision `rev`: the cached one; or the one another thread is
-    // rendering, waited for; or `render()`'s, cached unless a newer revision's body is (a thread
-    // on an older snapshot never evicts it). If `render` throws, the exception reaches this
-    // caller and every thread waiting for it, and nothing is cached.
-    Body get(const Key& key, std::int64_t rev, const std::function<std::string()>& render);
-
-  private:
-    struct Entry {
-        std::int64_t rev;
-        std::shared_future<Body> body;
-        size_t bytes = 0;  // 0 until rendered
-    };
-    static constexpr size_t kMaxEntries = 256;
-    static constexpr size_t kMaxBytes = 64 << 20;
-    std::mutex mutex_;
-    std::map<Key, Entry> entries_;
-    size_t bytes_ = 0;
+// What the request threads of one worker share: the caches, and the read of the latest
+// revisions (store::SharedRead).
+struct WorkerShare {
+    ListCache lists;
+    RowCache rows;
+    std::shared_ptr<store::SharedRead> latest = std::make_shared<store::SharedRead>();
 };
 
 struct Context {
     const Config& config;
     store::Store& store;
     ListCache& list_cache;
+    RowCache& row_cache;
     // Who commits this request's write transaction: the request itself, or the batch the group
     // committer opened around it (see pool/group_commit.hpp).
     store::WriteScope write_scope = store::WriteScope::alone;

@@ -95,34 +95,59 @@ std::string render_list(Entity entity, Context& ctx, const ListParams& params, s
 
 }  // namespace
 
-Response list_rows(Entity entity, Context& ctx, const Request& request) {
-    ListParams params = parse_list_params(entity, request.query);
+namespace {
 
-    store::ReadTransaction tx(ctx.store);
-    Revisions now = ctx.store.revisions();
-    std::int64_t rev = now.of(entity);
+// The answer a list request gets at watermarks `w` without reading a row: a reset, a 304, or a
+// body the worker has rendered at the entity's revision; none if it needs rendering.
+std::optional<Response> known_list_answer(Entity entity, Context& ctx, const Request& request,
+                                          const ListParams& params, const store::Watermarks& w) {
+    std::int64_t rev = w.revisions.of(entity);
     // Checked before any tag or cache: a since answer cached at this entity revision may have
     // been right before the database was restored or the horizon moved past it.
-    if (params.since && !ctx.store.change_log_covers(*params.since, now))
+    if (params.since && !w.covers(*params.since))
         return Response::json(200, {{"reset", true}, {"rev", rev}});
     std::string etag = params.etag(rev);
     auto if_none_match = request.header("if-none-match");
     if (if_none_match && http::none_match_hits(*if_none_match, etag))
         return Response::empty(304).header("ETag", etag);
+    if (ListCache::Body body = ctx.list_cache.find({entity, params.canonical}, rev))
+        return Response::json_text(200, *body).header("ETag", etag);
+    return std::nullopt;
+}
 
+}  // namespace
+
+// Most list requests (a refetch after an event, a 304) are answered from the latest watermarks
+// alone, whose read the worker's threads share; the rest render in a snapshot of their own.
+Response list_rows(Entity entity, Context& ctx, const Request& request) {
+    ListParams params = parse_list_params(entity, request.query);
+    if (auto answer = known_list_answer(entity, ctx, request, params, ctx.store.latest()))
+        return std::move(*answer);
+
+    store::ReadTransaction tx(ctx.store);
+    store::Watermarks now = ctx.store.watermarks();
+    if (auto answer = known_list_answer(entity, ctx, request, params, now))
+        return std::move(*answer);
+    std::int64_t rev = now.revisions.of(entity);
     ListCache::Body body = ctx.list_cache.get(
         {entity, params.canonical}, rev, [&] { return render_list(entity, ctx, params, rev); });
-    return Response::json_text(200, *body).header("ETag", etag);
+    return Response::json_text(200, *body).header("ETag", params.etag(rev));
 }
 
 Response read_row(Entity entity, Context& ctx, const Request& request, const PathParams& params) {
     std::int64_t id = path_id(params, 0);
-    store::ReadTransaction tx(ctx.store);
-    store::Row row = require_row(ctx, entity, id);
+    std::int64_t entity_rev = ctx.store.latest().revisions.of(entity);
+    // Read in a snapshot begun after the latest revisions were: at least as new as the entity
+    // revision it is kept under.
+    RowCache::Body row = ctx.row_cache.get({entity, std::to_string(id)}, entity_rev, [&] {
+        store::ReadTransaction tx(ctx.store);
+        store::Row found = require_row(ctx, entity, id);
+        return RowAnswer{row_to_json(entity, found).dump(), found.rev};
+    });
     auto if_none_match = request.header("if-none-match");
-    if (if_none_match && http::none_match_hits(*if_none_match, row.rev))
-        return Response::empty(304).header("ETag", http::etag_of(row.rev));
-    return row_response(200, entity, row);
+    if (if_none_match && http::none_match_hits(*if_none_match, row->rev))
+        return Response::empty(304).header("ETag", http::etag_of(row->rev));
+    return Response::json_text(200, row->json).header("ETag", http::etag_of(row->rev));
 }
 
 Response create_row(Entity entity, Context& ctx, const Request& request) {

@@ -7,7 +7,7 @@ namespace livesync::api {
 
 Response read_revisions(Context& ctx, const Request& request) {
     http::parse_query(request.query, {});
-    Revisions r = ctx.store.revisions();
+    Revisions r = ctx.store.latest().revisions;
     return Response::json(200, {{"rev", r.global},
                                 {"projects", r.projects},
                                 {"solutions", r.solutions},

@@ -235,9 +235,9 @@ int run_worker(const Config& config, int listen_fd) {
         // PostgreSQL keeps its own write-ahead log; only a SQLite file needs the keeper.
         if (!is_postgres_uri(config.database))
             wal_keeper = std::make_unique<store::WalKeeper>(config);
-        auto list_cache = std::make_shared<api::ListCache>();
+        auto share = std::make_shared<api::WorkerShare>();
         for (int i = 0; i < config.threads; ++i)
-            readers.push_back(std::make_unique<App>(config, list_cache));
+            readers.push_back(std::make_unique<App>(config, share));
     } catch (const std::exception& e) {
         std::fprintf(stderr, "livesync-fcgi worker %d: cannot start: %s\n", ::getpid(), e.what());
         return 1;

@@ -75,6 +75,10 @@ void WriteTransaction::commit(const ChangeSignal& signal) {
     done_ = true;
 }
 
+Watermarks Store::latest() {
+    return latest_read_->get([this] { return watermarks(); });
+}
+
 std::vector<Row> Store::list(Entity entity, std::optional<std::int64_t> parent_id) {
     ListFilter filter;
     filter.parent_id = parent_id;

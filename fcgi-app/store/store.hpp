@@ -2,7 +2,8 @@
 // (sqlite/sqlite_store.*, the default) and PostgreSQL (postgres/pg_store.*); open_store() picks
 // one from the configuration.
 //
-// Reads run in a ReadTransaction (one consistent snapshot). Every write runs in a
+// Reads run in a ReadTransaction (one consistent snapshot), or, when all a GET needs is the
+// latest revisions, in none (Store::latest, shared by the worker's threads). Every write runs in a
 // WriteTransaction, and its caller says who commits it (WriteScope): the request alone (its own
 // transaction), or a WriteBatch that the group committer opened (a savepoint of the batch, so
 // that several requests share one COMMIT while each keeps its own revision and can fail alone).
@@ -27,6 +28,8 @@
 #include "list_query.hpp"
 #include "revisions.hpp"
 #include "rows.hpp"
+#include "shared_read.hpp"
+#include "watermarks.hpp"
 
 namespace livesync::store {
 
@@ -121,6 +124,15 @@ class Store {
 
     // The revision vector as committed (inside a write transaction: before it).
     virtual Revisions revisions() = 0;
+    // The revisions and the change log's horizon: inside a ReadTransaction as of its snapshot,
+    // outside any transaction as committed now.
+    virtual Watermarks watermarks() = 0;
+    // The watermarks as committed when this call began or later, read outside any transaction
+    // (call it outside one) and shared with the other stores of share_latest() (SharedRead): on
+    // a busy worker one read answers many requests.
+    Watermarks latest();
+    // Makes latest() share its reads with every store given the same `read`.
+    void share_latest(std::shared_ptr<SharedRead> read) { latest_read_ = std::move(read); }
     // Inside a write transaction, a row that find() or exists() found stays until the commit, and
     // find()'s as read: no other session can delete or change it meanwhile (SQLite's write lock
     // excludes every other writer; PostgreSQL locks the row), so a parent that was checked
@@ -133,11 +145,7 @@ class Store {
     // How many rows match `filter`: all its pages together. Call in the ReadTransaction of the
     // page it goes with, so both are one snapshot.
     virtual std::int64_t count(Entity entity, const ListFilter& filter) = 0;
-    // Whether the change log can tell what changed after global revision `since`: not when it
-    // is older than the tombstone horizon, nor newer than `now.global` (the database was
-    // restored). `now`: the revisions read in the same ReadTransaction.
-    virtual bool change_log_covers(std::int64_t since, const Revisions& now) = 0;
-    // What changed after `since` (which change_log_covers) as `filter` sees it.
+    // What changed after `since` (which the watermarks cover) as `filter` sees it.
     virtual Changes changes_since(Entity entity, const ListFilter& filter, std::int64_t since) = 0;
     virtual bool exists(Entity entity, std::int64_t id) = 0;
     // Calls `visit` for every row of `entity` in id order (a subcomponent with its checklist),
@@ -171,6 +179,9 @@ class Store {
     virtual void commit_write(WriteScope scope, std::int64_t rev, const Touched& touched,
                               const ChangeSignal& signal) = 0;
     virtual void rollback_write(WriteScope scope) noexcept = 0;
+
+  private:
+    std::shared_ptr<SharedRead> latest_read_ = std::make_shared<SharedRead>();
 };
 
 // Opens the store `config.database` names (see is_postgres_uri), migrating its schema if needed.

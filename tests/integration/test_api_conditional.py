@@ -1,6 +1,7 @@
 """Conditional requests and revisions over the real stack: list and row ETags, If-None-Match → 304,
 If-Match → 412 with the current row (stale, garbage), `*`, and the revision counters themselves."""
 import unittest
+from concurrent.futures import ThreadPoolExecutor
 
 from api_client import ApiCase
 
@@ -81,6 +82,65 @@ class RowETags(ApiCase):
     def test_if_none_match_on_unknown_row_is_404(self):
         self.assertError(self.req("GET", "/api/projects/987654321",
                                   headers={"If-None-Match": "*"}), 404)
+
+
+class WorkerCaches(ApiCase):
+    """Each pool worker keeps rows and list bodies by entity revision and shares one read of the
+    latest revisions among its threads. Whichever worker answers, a read after a write never
+    gets an older answer: the reads here go out eight at a time, so that both workers' caches
+    hold the row before each change."""
+
+    def reads(self, path, headers=None):
+        with ThreadPoolExecutor(8) as pool:
+            return list(pool.map(lambda _: self.req("GET", path, headers=headers or {}),
+                                 range(8)))
+
+    def assert_all(self, responses, status, etag=None):
+        for r in responses:
+            self.assertEqual(r.status, status, repr(r))
+            if etag is not None:
+                self.assertEqual(r.headers.get("etag"), etag)
+
+    def test_rows_and_lists_follow_every_change_on_every_worker(self):
+        p = self.project()
+        path = f"/api/projects/{p['id']}"
+        for i in range(10):
+            old = self.reads(path)
+            self.assert_all(old, 200)
+            self.reads("/api/projects?limit=5&order=desc")
+            row = self.ok("PATCH", path, json={"name": f"name {i}"})
+            tag = f'"{row["rev"]}"'
+            for r in self.reads(path, {"If-None-Match": old[0].headers["etag"]}):
+                self.assertEqual(r.status, 200, repr(r))
+                self.assertEqual(r.json()["name"], f"name {i}")
+                self.assertEqual(r.headers["etag"], tag)
+            self.assert_all(self.reads(path, {"If-None-Match": tag}), 304, tag)
+            for r in self.reads("/api/projects?limit=5&order=desc"):
+                self.assertEqual(r.json()["rev"], row["rev"])
+                self.assertIn(f"name {i}", [item["name"] for item in r.json()["items"]])
+
+    def test_a_checklist_change_and_a_cascade_reach_cached_rows(self):
+        sub = self.subcomponent()
+        sub_path = f"/api/subcomponents/{sub['id']}"
+        sol_path = f"/api/solutions/{sub['solution_id']}"
+        self.assert_all(self.reads(sub_path), 200)
+        self.ok("PUT", sub_path + "/checklist", json={"items": [{"label": "new", "done": True}]})
+        for r in self.reads(sub_path):
+            self.assertEqual([(c["label"], c["done"]) for c in r.json()["checklist"]],
+                             [("new", True)])
+        self.assert_all(self.reads(sol_path), 200)
+        project_id = self.ok("GET", sol_path)["project_id"]
+        self.ok("DELETE", f"/api/projects/{project_id}", status=204)
+        self.assert_all(self.reads(sol_path), 404)
+        self.assert_all(self.reads(sub_path), 404)
+
+    def test_a_row_read_before_it_exists_is_found_once_created(self):
+        p = self.project()
+        missing = f"/api/projects/{p['id'] + 1}"
+        self.assert_all(self.reads(missing), 404)
+        created = self.ok("POST", "/api/projects", status=201, json={"name": "next"})
+        self.assertEqual(created["id"], p["id"] + 1)
+        self.assert_all(self.reads(missing), 200, f'"{created["rev"]}"')
 
 
 class IfMatch(ApiCase):

@@ -49,6 +49,22 @@ class Delivery(HostsCase):
         self.assertEqual(self.burst(1000, rows), [])
         self.assertAllCaughtUp(subs)
 
+    def test_a_read_through_b_right_after_a_write_through_a_is_the_new_row(self):
+        # Host B's pool keeps rows and lists by entity revision, and its revisions are read
+        # from PostgreSQL, never from a NOTIFY that may not have arrived yet.
+        a, b = self.stacks
+        p = self.ok(a, "POST", "/api/projects", 201, json={"name": "v0"})
+        path = f"/api/projects/{p['id']}"
+        for i in range(1, 21):
+            self.ok(b, "GET", path)
+            self.ok(b, "GET", "/api/projects")
+            row = self.ok(a, "PATCH", path, json={"name": f"v{i}"})
+            self.assertEqual(self.ok(b, "GET", path)["name"], f"v{i}")
+            listed = self.ok(b, "GET", "/api/projects")
+            self.assertEqual(listed["rev"], row["rev"])
+            self.assertEqual([r["name"] for r in listed["items"] if r["id"] == p["id"]], [f"v{i}"])
+            self.assertEqual(self.ok(b, "GET", "/api/revisions")["projects"], row["rev"])
+
     def test_health_is_ok_on_every_host(self):
         for stack in self.stacks:
             self.assertEqual(stack.daemon_health(),

@@ -189,7 +189,9 @@ PgStore::PgStore(const Config& config)
          "SELECT EXISTS (SELECT 1 FROM subcomponents c JOIN solutions s "
          "ON s.id = c.solution_id WHERE s.project_id = $1)"},
         {"tombstones_since", "SELECT id FROM tombstones WHERE rev > $1 AND entity = $2"},
-        {"read_horizon", "SELECT rev FROM tombstone_horizon"},
+        // One statement, so one snapshot even outside a transaction.
+        {"watermarks",
+         "SELECT name, rev FROM revisions UNION ALL SELECT 'horizon', rev FROM tombstone_horizon"},
         {"prune_tombstones", "DELETE FROM tombstones WHERE rev <= $1"},
         {"raise_horizon", "UPDATE tombstone_horizon SET rev = greatest(rev, $1)"},
     };
@@ -427,6 +429,14 @@ Revisions PgStore::revisions() {
     return out;
 }
 
+Watermarks PgStore::watermarks() {
+    PgResult result = run("watermarks");
+    std::int64_t stored_horizon = 0;
+    for (int i = 0; i < result.rows(); ++i)
+        if (result.text(i, 0) == "horizon") stored_horizon = result.int64(i, 1);
+    return watermarks_of(revisions_of(result), stored_horizon, horizon_revs_);
+}
+
 std::vector<Row> PgStore::read_rows(const EntitySpec& s, const PgResult& r) {
     std::vector<Row> rows(static_cast<size_t>(r.rows()));
     for (int i = 0; i < r.rows(); ++i) read_row_into(s, r, i, rows[static_cast<size_t>(i)]);
@@ -466,12 +476,6 @@ std::int64_t PgStore::count(Entity entity, const ListFilter& filter) {
     PgParams params;
     add_filter(params, filter);
     return run_shaped(count_sql(spec_of(entity), filter, Dialect::postgres), params).int64(0, 0);
-}
-
-bool PgStore::change_log_covers(std::int64_t since, const Revisions& now) {
-    // As on SQLite: the configured horizon counts even before a prune has caught up with it.
-    std::int64_t horizon = std::max(run("read_horizon").int64(0, 0), now.global - horizon_revs_);
-    return since >= horizon && since <= now.global;
 }
 
 Changes PgStore::changes_since(Entity entity, const ListFilter& filter, std::int64_t since) {

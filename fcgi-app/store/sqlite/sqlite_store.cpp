@@ -204,6 +204,16 @@ Revisions SqliteStore::revisions() {
     return revision_reader_.read();
 }
 
+Watermarks SqliteStore::watermarks() {
+    // Outside a transaction the horizon is read a moment after the revisions: never older than
+    // theirs, so a `since` is at worst answered with a reset.
+    Revisions now = revision_reader_.read();
+    read_horizon_.reset().step();
+    std::int64_t stored = read_horizon_.int64(0);
+    read_horizon_.reset();
+    return watermarks_of(now, stored, horizon_revs_);
+}
+
 Row SqliteStore::read_row(const EntitySpec& s, const Stmt& stmt) {
     Row row;
     read_row_into(s, stmt, row);
@@ -283,15 +293,6 @@ std::int64_t SqliteStore::count(Entity entity, const ListFilter& filter) {
     std::int64_t n = stmt.int64(0);
     stmt.reset();
     return n;
-}
-
-bool SqliteStore::change_log_covers(std::int64_t since, const Revisions& now) {
-    read_horizon_.reset().step();
-    // The configured horizon counts even before a prune has caught up with it, so that whether
-    // a `since` is answered does not depend on when the last prune ran.
-    std::int64_t horizon = std::max(read_horizon_.int64(0), now.global - horizon_revs_);
-    read_horizon_.reset();
-    return since >= horizon && since <= now.global;
 }
 
 Changes SqliteStore::changes_since(Entity entity, const ListFilter& filter, std::int64_t since) {

@@ -23,10 +23,10 @@ class SqliteStore final : public Store {
     explicit SqliteStore(const Config& config);
 
     Revisions revisions() override;
+    Watermarks watermarks() override;
     std::optional<Row> find(Entity entity, std::int64_t id) override;
     Page page(Entity entity, const ListFilter& filter, const PageWindow& window) override;
     std::int64_t count(Entity entity, const ListFilter& filter) override;
-    bool change_log_covers(std::int64_t since, const Revisions& now) override;
     Changes changes_since(Entity entity, const ListFilter& filter, std::int64_t since) override;
     bool exists(Entity entity, std::int64_t id) override;
     void for_each(Entity entity, const std::function<void(const Row&)>& visit) override;

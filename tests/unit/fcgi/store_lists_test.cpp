@@ -68,7 +68,7 @@ std::vector<std::int64_t> names_matching(Store& store, const std::string& q) {
 
 Changes since(Store& store, Entity e, std::int64_t rev, const ListFilter& f = {}) {
     ReadTransaction tx(store);
-    REQUIRE(store.change_log_covers(rev, store.revisions()));
+    REQUIRE(store.watermarks().covers(rev));
     return store.changes_since(e, f, rev);
 }
 
@@ -242,13 +242,13 @@ TEST_CASE("since outside the change log (older than the horizon, or a restore) i
     SqliteStore store(config_in(dir, 3));
     std::int64_t p = create(store, Entity::projects, make("p"));
     for (int i = 0; i < 5; ++i) create(store, Entity::projects, make("x"));
-    Revisions now = store.revisions();
-    REQUIRE(now.global == 6);
     ReadTransaction tx(store);
-    CHECK(store.change_log_covers(3, now));
-    CHECK(store.change_log_covers(6, now));
-    CHECK_FALSE(store.change_log_covers(2, now));
-    CHECK_FALSE(store.change_log_covers(7, now));
+    Watermarks now = store.watermarks();
+    REQUIRE(now.revisions.global == 6);
+    CHECK(now.covers(3));
+    CHECK(now.covers(6));
+    CHECK_FALSE(now.covers(2));
+    CHECK_FALSE(now.covers(7));
     (void)p;
 }
 
@@ -269,8 +269,8 @@ TEST_CASE("tombstones older than the horizon are pruned by a later commit, and s
     // A larger horizon configured later cannot bring the pruned tombstones back.
     SqliteStore wider(config_in(dir, 100000));
     ReadTransaction tx(wider);
-    CHECK_FALSE(wider.change_log_covers(245, wider.revisions()));
-    CHECK(wider.change_log_covers(246, wider.revisions()));
+    CHECK_FALSE(wider.watermarks().covers(245));
+    CHECK(wider.watermarks().covers(246));
 }
 
 TEST_CASE("a database of the previous schema is upgraded in place, its data kept") {
@@ -292,8 +292,8 @@ TEST_CASE("a database of the previous schema is upgraded in place, its data kept
     {
         ReadTransaction tx(store);
         // Deletes before the upgrade were never logged: only revisions from it on are covered.
-        CHECK_FALSE(store.change_log_covers(4, store.revisions()));
-        CHECK(store.change_log_covers(5, store.revisions()));
+        CHECK_FALSE(store.watermarks().covers(4));
+        CHECK(store.watermarks().covers(5));
     }
     remove(store, Entity::projects, p);
     CHECK(since(store, Entity::projects, 5).gone == std::vector<std::int64_t>{p});

@@ -1,4 +1,4 @@
-// ListCache: one render per (query, revision) for all the threads of a worker.
+// RevisionCache: one render per (key, revision) for all the threads of a worker.
 #include <atomic>
 #include <chrono>
 #include <stdexcept>
@@ -7,7 +7,7 @@
 
 #include <catch2/catch.hpp>
 
-#include "api/context.hpp"
+#include "api/revision_cache.hpp"
 
 using namespace livesync;
 using livesync::api::ListCache;
@@ -59,4 +59,14 @@ TEST_CASE("a render that fails reaches its caller and caches nothing") {
                               []() -> std::string { throw std::runtime_error("busy"); }),
                     std::runtime_error);
     CHECK(*cache.get({Entity::projects, ""}, 3, [] { return std::string("ok"); }) == "ok");
+}
+
+TEST_CASE("find answers only what is cached at that very revision") {
+    livesync::api::RowCache rows;
+    CHECK(rows.find({Entity::projects, "5"}, 7) == nullptr);
+    rows.get({Entity::projects, "5"}, 7, [] { return livesync::api::RowAnswer{"{}", 4}; });
+    REQUIRE(rows.find({Entity::projects, "5"}, 7) != nullptr);
+    CHECK(rows.find({Entity::projects, "5"}, 7)->rev == 4);
+    CHECK(rows.find({Entity::projects, "5"}, 8) == nullptr);
+    CHECK(rows.find({Entity::solutions, "5"}, 7) == nullptr);
 }

@@ -1,0 +1,34 @@
+// One read of the latest watermarks shared by the request threads of a worker that want one at
+// the same time. A caller gets the answer of a read that began after it called, so it sees every
+// commit that finished before its request arrived; a caller that comes while a read is under way
+// waits for the next one, which the first of the waiting callers makes for them all. On a busy
+// worker one round trip to PostgreSQL then answers many GETs instead of one each.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <exception>
+#include <functional>
+#include <mutex>
+
+#include "watermarks.hpp"
+
+namespace livesync::store {
+
+class SharedRead {
+  public:
+    // The watermarks `read` (run by this thread or another caller's) found, read after this call
+    // began. A failed read's exception reaches its maker and every caller that waited for it.
+    Watermarks get(const std::function<Watermarks()>& read);
+
+  private:
+    std::mutex mutex_;
+    std::condition_variable done_;
+    bool reading_ = false;
+    std::uint64_t started_ = 0;   // reads begun so far
+    std::uint64_t finished_ = 0;  // the last read that ended, whose outcome is below
+    Watermarks last_;
+    std::exception_ptr failure_;
+};
+
+}  // namespace livesync::store
