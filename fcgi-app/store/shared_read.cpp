@@ -1,19 +1,29 @@
 #include "shared_read.hpp"
 
+#include <mutex>
+
 namespace livesync::store {
+namespace {
+
+constexpr std::uint64_t kReading = 1;
+
+std::uint64_t finished(std::uint64_t state) {
+    return state >> 1;
+}
+
+}  // namespace
 
 Watermarks SharedRead::get(const std::function<Watermarks()>& read) {
-    std::unique_lock lock(mutex_);
+    std::uint64_t state = state_.load();
     // A read under way may have begun before this call: only the next one will do.
-    const std::uint64_t wanted = started_ + 1;
-    while (finished_ < wanted) {
-        if (reading_) {
-            done_.wait(lock);
+    const std::uint64_t wanted = finished(state) + (state & kReading) + 1;
+    while (finished(state) < wanted) {
+        if (state & kReading) {
+            state_.wait(state);
+            state = state_.load();
             continue;
         }
-        reading_ = true;
-        const std::uint64_t mine = ++started_;
-        lock.unlock();
+        if (!state_.compare_exchange_weak(state, state | kReading)) continue;
         Watermarks found;
         std::exception_ptr failure;
         try {
@@ -21,13 +31,16 @@ Watermarks SharedRead::get(const std::function<Watermarks()>& read) {
         } catch (...) {
             failure = std::current_exception();
         }
-        lock.lock();
-        last_ = found;
-        failure_ = failure;
-        finished_ = mine;
-        reading_ = false;
-        done_.notify_all();
+        {
+            std::unique_lock lock(outcome_mutex_);
+            last_ = found;
+            failure_ = failure;
+        }
+        state = (finished(state) + 1) << 1;
+        state_.store(state);
+        state_.notify_all();
     }
+    std::shared_lock lock(outcome_mutex_);
     if (failure_) std::rethrow_exception(failure_);
     return last_;
 }

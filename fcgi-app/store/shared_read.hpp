@@ -5,11 +5,11 @@
 // worker one round trip to PostgreSQL then answers many GETs instead of one each.
 #pragma once
 
-#include <condition_variable>
+#include <atomic>
 #include <cstdint>
 #include <exception>
 #include <functional>
-#include <mutex>
+#include <shared_mutex>
 
 #include "watermarks.hpp"
 
@@ -22,11 +22,11 @@ class SharedRead {
     Watermarks get(const std::function<Watermarks()>& read);
 
   private:
-    std::mutex mutex_;
-    std::condition_variable done_;
-    bool reading_ = false;
-    std::uint64_t started_ = 0;   // reads begun so far
-    std::uint64_t finished_ = 0;  // the last read that ended, whose outcome is below
+    // The number of the last read that ended, times two, plus one while the next is under way:
+    // one word, so that a waiter sleeps on it (atomic wait) and wakes when a read ends, without a
+    // mutex for all of the woken to queue on.
+    std::atomic<std::uint64_t> state_ = 0;
+    std::shared_mutex outcome_mutex_;  // the outcome of the last read that ended:
     Watermarks last_;
     std::exception_ptr failure_;
 };

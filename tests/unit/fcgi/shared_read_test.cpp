@@ -114,3 +114,31 @@ TEST_CASE("a failed read reaches its maker and its waiters, and the next call re
     fail = false;
     CHECK(shared.get(read).revisions.global == 9);
 }
+
+TEST_CASE("under contention every caller gets a read that saw what happened before its call") {
+    SharedRead shared;
+    std::atomic<std::int64_t> commits = 0;  // a commit just before each call
+    auto read = [&] {
+        Watermarks w;
+        w.revisions.global = commits.load();
+        std::this_thread::yield();  // long enough for other callers to come meanwhile
+        return w;
+    };
+    std::atomic<int> stale = 0;
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 8; ++t)
+        threads.emplace_back([&] {
+            for (int i = 0; i < 2000; ++i) {
+                std::int64_t before = ++commits;
+                if (shared
+                        .get([&] {
+                            ++reads;
+                            return read();
+                        })
+                        .revisions.global < before)
+                    ++stale;
+            }
+        });
+    for (auto& t : threads) t.join();
+    CHECK(stale == 0);
+}
