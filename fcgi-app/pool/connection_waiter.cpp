@@ -1,8 +1,10 @@
 #include "connection_waiter.hpp"
 
+#include <fcntl.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <system_error>
@@ -25,6 +27,16 @@ void add(int epoll_fd, int fd, uint32_t events) {
     ev.data.fd = fd;
     if (::epoll_ctl(epoll_fd, EPOLL_CTL_ADD, fd, &ev) != 0)
         throw std::system_error(errno, std::generic_category(), "epoll_ctl");
+}
+
+// Drops this process's hold on the listening socket (the master and new workers keep theirs):
+// once a crashed master's workers have all let go, connecting is refused, so nginx fails fast and
+// a pool started meanwhile can take the path instead of finding it served through the drain. The
+// fd number stays taken, by /dev/null, so that a sibling thread's accept racing this fails with
+// ENOTSOCK instead of reaching a file that reused the number.
+void let_go_of(int listen_fd) {
+    Fd null(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+    if (null) ::dup3(null.get(), listen_fd, O_CLOEXEC);
 }
 
 }  // namespace
@@ -65,14 +77,18 @@ std::optional<ConnectionWaiter::Next> ConnectionWaiter::take(int timeout_ms) {
         ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, signal_fd_, nullptr);
         ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, listen_fd_, nullptr);
         std::lock_guard state(state_);
-        if (!stopping_) drain_until_ = std::chrono::steady_clock::now() + kDrain;
+        if (!stopping_) {
+            drain_until_ = std::chrono::steady_clock::now() + kDrain;
+            let_go_of(listen_fd_);
+        }
         stopping_ = true;
         return std::nullopt;
     }
     if (ev.data.fd != listen_fd_) return Next{ev.data.fd, false};
     int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
     if (fd < 0) {
-        if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ECONNABORTED || errno == EINTR)
+        if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ECONNABORTED || errno == EINTR ||
+            errno == ENOTSOCK)  // let go of at a stop (let_go_of)
             return std::nullopt;
         return Next{-errno, true};
     }

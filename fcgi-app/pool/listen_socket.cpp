@@ -19,6 +19,10 @@ namespace {
     throw std::runtime_error(call + " " + path + ": " + std::strerror(saved));
 }
 
+// How long a new pool waits for a crashed one's workers to let go of the socket: 2 s.
+constexpr int kHandOverTries = 40;
+constexpr useconds_t kHandOverPauseUs = 50'000;
+
 bool systemd_passed_one_socket() {
     const char* pid = std::getenv("LISTEN_PID");
     const char* fds = std::getenv("LISTEN_FDS");
@@ -44,9 +48,17 @@ ListenSocket open_listen_socket(const std::string& path) {
     Fd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
     if (!fd) fail("socket", path);
     // A socket file left by a crashed pool would make bind fail; nobody can be serving on it
-    // if connecting is refused.
-    if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0)
-        throw std::runtime_error("another process is already serving on " + path);
+    // if connecting is refused. The workers of a pool whose master was just killed let go of
+    // it as soon as they notice (connection_waiter.cpp), so a pool restarted at once gives them
+    // a moment before taking the answer for another pool's.
+    for (int tries = 0;; ++tries) {
+        Fd probe(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+        if (!probe) fail("socket", path);
+        if (::connect(probe.get(), reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) break;
+        if (tries == kHandOverTries)
+            throw std::runtime_error("another process is already serving on " + path);
+        ::usleep(kHandOverPauseUs);
+    }
     ::unlink(path.c_str());
     mode_t old_mask = ::umask(0117);
     int rc = ::bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof(addr));

@@ -1,5 +1,5 @@
 """The pool under trouble, over the real stack: a worker SIGKILLed mid-load or in the middle of a
-streamed CSV export, a database locked by
+streamed CSV export, a master SIGKILLed and a new pool started at once, a database locked by
 another process, a full disk (also under concurrent writers, whose writes are group-committed),
 many writers at once, SIGTERM with requests in flight, SIGHUP re-exec. Each test has its
 own stack; every check is on real data (the API and the SQLite file itself)."""
@@ -9,6 +9,7 @@ import sqlite3
 import threading
 import time
 import unittest
+from concurrent.futures import ThreadPoolExecutor
 
 from api_client import (process_start_time, sanitizer_reports, sqlite_rows, tls_socket,
                         worker_pids)
@@ -144,6 +145,29 @@ class WorkerKilled(ResilienceCase):
         global_rev = sqlite_rows(s.db_path, "SELECT rev FROM revisions WHERE name = 'global'")[0][0]
         self.assertGreaterEqual(global_rev, max(r[3] for r in rows.values()))
         self.assertEqual(s.request("GET", "/api/revisions").json()["rev"], global_rev)
+        self.assertEqual(s.request("POST", "/api/projects", json={"name": "after"}).status, 201)
+
+
+class MasterKilled(ResilienceCase):
+    def test_a_pool_started_right_after_its_master_died_serves_at_once(self):
+        # The orphaned workers finish their requests and drain the connections nginx keeps to
+        # them (up to keepalive_time, 4 s); they must let go of the socket first, or the new
+        # pool would find it still served and refuse to start.
+        s = self.start(workers=2)
+        master = s.procs["fcgi"].pid
+        wait_for(lambda: len(worker_pids(master)) == 2, what="two workers")
+        orphans = worker_pids(master)
+        with ThreadPoolExecutor(8) as pool:  # kept connections to both workers
+            statuses = list(pool.map(lambda _: s.request("GET", "/api/projects").status,
+                                     range(32)))
+        self.assertEqual(set(statuses), {200})
+        os.kill(master, signal.SIGKILL)
+        s.procs["fcgi"].wait()
+        s.start_fcgi()  # gives up after 2 s if the socket is still served
+        wait_for(lambda: not any(os.path.exists(f"/proc/{pid}") for pid in orphans), timeout=25,
+                 what="the orphaned workers' exit")
+        self.assertIsNone(s.procs["fcgi"].poll(), "the new pool did not start: " + s.log("fcgi"))
+        s.wait_ready(timeout=10)
         self.assertEqual(s.request("POST", "/api/projects", json={"name": "after"}).status, 201)
 
 
