@@ -93,10 +93,6 @@ std::string render_list(Entity entity, Context& ctx, const ListParams& params, s
     return body.dump();
 }
 
-}  // namespace
-
-namespace {
-
 // The answer a list request gets at watermarks `w` without reading a row: a reset, a 304, or a
 // body the worker has rendered at the entity's revision; none if it needs rendering.
 std::optional<Response> known_list_answer(Entity entity, Context& ctx, const Request& request,
