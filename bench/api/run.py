@@ -9,7 +9,7 @@ defaults (fsync on, synchronous_commit=on). Prints req/s and latency percentiles
 stores side by side: medians, and the median of each round's ratio.
 
 Usage: bench/api/run.py [--build DIR] [--stores sqlite,postgresql] [--duration 10] [--rounds 1]
-                        [--connections 64] [--workers N]
+                        [--cases GET,PATCH] [--connections 64] [--workers N]
 Build the Release binaries first: cmake -S . -B build -DCMAKE_BUILD_TYPE=Release && cmake --build build
 """
 import argparse
@@ -70,7 +70,8 @@ def run(args):
         cases = {}
         for store in args.stores:
             stack = stacks.enter_context(stack_for(store, workers=args.workers))
-            cases[store] = cases_of(stack, seeded(stack))
+            cases[store] = [c for c in cases_of(stack, seeded(stack))
+                            if any(word in c[0] for word in args.cases)]
         print(f"{'store':10} {'case':42} {'req/s':>9} {'p50':>9} {'p90':>9} {'p99':>9}  "
               "non-2xx  socket errors  load average")
         for i in range(len(cases[args.stores[0]])):
@@ -96,6 +97,8 @@ def main():
     ap.add_argument("--duration", type=int, default=10)
     ap.add_argument("--rounds", type=int, default=1,
                     help="runs of each case per store, interleaved; figures are their medians")
+    ap.add_argument("--cases", type=lambda text: text.split(","), default=[""],
+                    help="comma-separated words; only the cases whose name has one, e.g. GET")
     ap.add_argument("--connections", type=int, default=64)
     ap.add_argument("--workers", type=int, default=0)
     args = ap.parse_args()
