@@ -140,10 +140,11 @@ Response read_row(Entity entity, Context& ctx, const Request& request, const Pat
         store::Row found = require_row(ctx, entity, id);
         return RowAnswer{row_to_json(entity, found).dump(), found.rev};
     });
+    std::string etag = http::etag_of(row->rev);
     auto if_none_match = request.header("if-none-match");
     if (if_none_match && http::none_match_hits(*if_none_match, row->rev))
-        return Response::empty(304).header("ETag", http::etag_of(row->rev));
-    return Response::json_text(200, row->json).header("ETag", http::etag_of(row->rev));
+        return Response::empty(304).header("ETag", etag);
+    return Response::json_text(200, row->json).header("ETag", etag);
 }
 
 Response create_row(Entity entity, Context& ctx, const Request& request) {
